@@ -1,0 +1,89 @@
+package dinterotest
+
+import "time"
+
+// Route names a group of endpoints for fault injection and request counts.
+type Route string
+
+// Routes of the server.
+const (
+	RouteToken             Route = "token"
+	RouteCreateSession     Route = "sessions.create"
+	RouteGetSession        Route = "sessions.get"
+	RouteUpdateSession     Route = "sessions.update"
+	RouteCancelSession     Route = "sessions.cancel"
+	RouteListTransactions  Route = "transactions.list"
+	RouteGetTransaction    Route = "transactions.get"
+	RouteUpdateTransaction Route = "transactions.update"
+	RouteCapture           Route = "transactions.capture"
+	RouteRefund            Route = "transactions.refund"
+	RouteVoid              Route = "transactions.void"
+	RouteAuthorization     Route = "transactions.authorization"
+)
+
+// Fault is what the server does wrong on a route's next requests.
+type Fault struct {
+	// Latency delays the answer (and the work).
+	Latency time.Duration
+	// Status answers with this HTTP status and a Dintero error body,
+	// without doing anything.
+	Status int
+	// RetryAfter is sent as the Retry-After header with Status.
+	RetryAfter time.Duration
+	// DropAfterCommit does the work, then closes the connection without an
+	// answer: the client cannot know the change happened.
+	DropAfterCommit bool
+	// Pending answers a capture, refund or void with 202 Accepted and an
+	// event-request-id; the operation completes on CompletePending, or by
+	// itself after CompleteAfter when that is set.
+	Pending       bool
+	CompleteAfter time.Duration
+	// Times is how many requests the fault applies to; 0 means all.
+	Times int
+}
+
+type faultState struct {
+	Fault
+	used int
+}
+
+// InjectFault queues f on route. Faults apply in the order injected; one
+// with Times left is used before the next.
+func (s *Server) InjectFault(route Route, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[route] = append(s.faults[route], &faultState{Fault: f})
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.faults)
+}
+
+// takeFault counts a request on route and returns the fault that applies
+// to it, if any.
+func (s *Server) takeFault(route Route) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests[route]++
+	q := s.faults[route]
+	if len(q) == 0 {
+		return nil
+	}
+	f := q[0]
+	f.used++
+	if f.Times > 0 && f.used >= f.Times {
+		s.faults[route] = q[1:]
+	}
+	out := f.Fault
+	return &out
+}
+
+// Requests returns how many requests reached route, faulty ones included.
+func (s *Server) Requests(route Route) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[route]
+}

@@ -1,0 +1,300 @@
+package dinterotest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+)
+
+// Default credentials of a Server.
+const (
+	DefaultAccountID    = "T12345678"
+	DefaultClientID     = "dinterotest-client"
+	DefaultClientSecret = "dinterotest-secret"
+)
+
+// Server is an in-process Dintero. Create it with NewServer and Close it
+// when done. All methods are safe for concurrent use.
+type Server struct {
+	// URL is the base URL of the API, ending in "/v1/"; it serves both the
+	// checkout and the token routes.
+	URL string
+
+	cfg  config
+	srv  *httptest.Server
+	http *http.Client // for callbacks
+	wg   sync.WaitGroup
+
+	mu       sync.Mutex
+	tokens   map[string]time.Time // token -> expiry
+	sessions map[string]*dintero.Session
+	txs      map[string]*txState
+	txOrder  []string // creation order
+	faults   map[Route][]*faultState
+	requests map[Route]int
+	sent     []CallbackRecord
+	closed   bool
+}
+
+type txState struct {
+	tx          dintero.Transaction
+	callbackURL string
+	pending     []pendingOp
+}
+
+type config struct {
+	accountID, clientID, clientSecret string
+	tokenTTL                          time.Duration
+	callbackSecret                    []byte
+	callbackAttempts                  int
+	now                               func() time.Time
+}
+
+// Option configures a Server.
+type Option func(*config)
+
+// WithCredentials sets the account id and the API client's credentials
+// the server accepts (defaults: DefaultAccountID, DefaultClientID,
+// DefaultClientSecret).
+func WithCredentials(accountID, clientID, clientSecret string) Option {
+	return func(c *config) { c.accountID, c.clientID, c.clientSecret = accountID, clientID, clientSecret }
+}
+
+// WithTokenTTL sets the lifetime of issued tokens (default 24h).
+func WithTokenTTL(d time.Duration) Option { return func(c *config) { c.tokenTTL = d } }
+
+// WithCallbackSecret makes the server sign callbacks with secret, as
+// Dintero does once a signature secret exists for the account.
+func WithCallbackSecret(secret []byte) Option { return func(c *config) { c.callbackSecret = secret } }
+
+// WithCallbackAttempts sets how many times a callback is tried when the
+// receiver answers 5xx or cannot be reached (default 5; Dintero tries 20).
+func WithCallbackAttempts(n int) Option { return func(c *config) { c.callbackAttempts = n } }
+
+// WithClock sets the server's clock (token expiry, event times, signature
+// timestamps).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// NewServer starts a server on a loopback port.
+func NewServer(opts ...Option) *Server {
+	cfg := config{
+		accountID: DefaultAccountID, clientID: DefaultClientID, clientSecret: DefaultClientSecret,
+		tokenTTL: 24 * time.Hour, callbackAttempts: 5, now: time.Now,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := &Server{
+		cfg:      cfg,
+		tokens:   map[string]time.Time{},
+		sessions: map[string]*dintero.Session{},
+		txs:      map[string]*txState{},
+		faults:   map[Route][]*faultState{},
+		requests: map[Route]int{},
+		http:     &http.Client{Timeout: 10 * time.Second},
+	}
+	mux := http.NewServeMux()
+	s.route(mux, "POST /v1/accounts/{aid}/auth/token", RouteToken, false, s.handleToken)
+	s.route(mux, "POST /v1/sessions-profile", RouteCreateSession, true, s.handleCreateSession(true))
+	s.route(mux, "POST /v1/sessions", RouteCreateSession, true, s.handleCreateSession(false))
+	s.route(mux, "GET /v1/sessions/{id}", RouteGetSession, true, s.handleGetSession)
+	s.route(mux, "PUT /v1/sessions/{id}", RouteUpdateSession, true, s.handleUpdateSession)
+	s.route(mux, "POST /v1/sessions/{id}/cancel", RouteCancelSession, true, s.handleCancelSession)
+	s.route(mux, "GET /v1/transactions", RouteListTransactions, true, s.handleList)
+	s.route(mux, "GET /v1/transactions/{id}", RouteGetTransaction, true, s.handleGet)
+	s.route(mux, "PUT /v1/transactions/{id}", RouteUpdateTransaction, true, s.handleUpdateTransaction)
+	s.route(mux, "POST /v1/transactions/{id}/capture", RouteCapture, true, s.handleCapture)
+	s.route(mux, "POST /v1/transactions/{id}/refund", RouteRefund, true, s.handleRefund)
+	s.route(mux, "POST /v1/transactions/{id}/void", RouteVoid, true, s.handleVoid)
+	s.route(mux, "POST /v1/transactions/{id}/authorization", RouteAuthorization, true, s.handleAuthorization)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "NOT_FOUND", "no route "+r.Method+" "+r.URL.Path)
+	})
+	s.srv = httptest.NewServer(mux)
+	s.URL = s.srv.URL + "/v1/"
+	return s
+}
+
+// Close waits for callbacks under way and shuts the server down.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.wg.Wait()
+	s.srv.Close()
+}
+
+// AccountID returns the account id the server serves.
+func (s *Server) AccountID() string { return s.cfg.accountID }
+
+// Client returns a dintero.Client for this server with its credentials;
+// opts are applied after the server's own.
+func (s *Server) Client(opts ...dintero.Option) (*dintero.Client, error) {
+	base := []dintero.Option{dintero.WithCheckoutURL(s.URL), dintero.WithAPIURL(s.URL)}
+	return dintero.New(s.cfg.accountID, s.cfg.clientID, s.cfg.clientSecret, append(base, opts...)...)
+}
+
+// handler is a route's logic. It gets the fault in force (or nil) for the
+// behaviours that need the route's cooperation, such as 202 pending.
+type handler func(w http.ResponseWriter, r *http.Request, f *Fault)
+
+const maxBody = 1 << 20
+
+func (s *Server) route(mux *http.ServeMux, pattern string, rt Route, auth bool, h handler) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		f := s.takeFault(rt)
+		if f != nil && f.Latency > 0 {
+			select {
+			case <-time.After(f.Latency):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if f != nil && f.Status != 0 {
+			if f.RetryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.FormatInt(int64((f.RetryAfter+time.Second-1)/time.Second), 10))
+			}
+			writeError(w, f.Status, faultCode(f.Status), "injected fault")
+			return
+		}
+		if auth && !s.authorized(r) {
+			writeError(w, http.StatusUnauthorized, "INVALID_TOKEN", "AccessForbidden, invalid JWT")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if f != nil && f.DropAfterCommit {
+			// Do the work, then cut the connection before the answer.
+			rec := httptest.NewRecorder()
+			h(rec, r, f)
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			return
+		}
+		h(w, r, f)
+	})
+}
+
+func faultCode(status int) string {
+	switch status {
+	case http.StatusTooManyRequests:
+		return "RATE_LIMITED"
+	case http.StatusServiceUnavailable:
+		return "ProcessorTemporarilyUnavailable"
+	}
+	return "INJECTED_FAULT"
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, ok := s.tokens[tok]
+	return ok && s.cfg.now().Before(exp)
+}
+
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, _ *Fault) {
+	id, secret, ok := r.BasicAuth()
+	if !ok || id != s.cfg.clientID || secret != s.cfg.clientSecret {
+		writeError(w, http.StatusUnauthorized, "INVALID_CLIENT", "invalid client credentials")
+		return
+	}
+	if r.PathValue("aid") != s.cfg.accountID {
+		writeError(w, http.StatusForbidden, "FORBIDDEN", "unknown account")
+		return
+	}
+	var body struct {
+		GrantType string `json:"grant_type"`
+		Audience  string `json:"audience"`
+	}
+	if !decode(w, r, &body) {
+		return
+	}
+	if body.GrantType != "client_credentials" {
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "grant_type must be client_credentials")
+		return
+	}
+	if body.Audience != "https://api.dintero.com/v1/accounts/"+s.cfg.accountID {
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "audience does not match the account")
+		return
+	}
+	tok := "dt_" + randomString(32)
+	s.mu.Lock()
+	s.tokens[tok] = s.cfg.now().Add(s.cfg.tokenTTL)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": tok, "token_type": "Bearer", "expires_in": int64(s.cfg.tokenTTL / time.Second),
+	})
+}
+
+// ExpireTokens makes every issued token invalid, as if they had expired or
+// been revoked; clients must refresh.
+func (s *Server) ExpireTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.tokens)
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, "INVALID_REQUEST_PARAMETER", "body too large or unreadable")
+		return false
+	}
+	if buf.Len() == 0 {
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "body required")
+		return false
+	}
+	if err := json.Unmarshal(buf.Bytes(), v); err != nil {
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "malformed JSON: "+err.Error())
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Request-Id", randomString(16))
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]any{"code": code, "message": msg}})
+}
+
+const base58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = base58[int(b[i])%len(base58)]
+	}
+	return string(b)
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
