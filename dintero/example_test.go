@@ -70,7 +70,7 @@ func ExampleTransactionsService_Capture() {
 	// of its own so that an uncertain outcome can be checked.
 	tx, _, err := c.Transactions.Capture(ctx, tx.ID, &dintero.CaptureRequest{
 		Amount: 29990, CaptureReference: "1001-capture-1",
-		Items:  []dintero.Item{{LineID: "1", Amount: 29990, VATAmount: 5998, VAT: dintero.N(25)}},
+		Items: []dintero.Item{{LineID: "1", Amount: 29990, VATAmount: 5998, VAT: dintero.N(25)}},
 	})
 	if errors.Is(err, dintero.ErrOutcomeUnknown) {
 		tx, _, err = c.Transactions.Get(ctx, tx.ID, nil) // then look for the reference
