@@ -85,7 +85,7 @@ func New(cfg Config) *Client {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = defaultHTTPClient()
+		hc = DefaultHTTPClient(30 * time.Second)
 	}
 	c.rc = &retryablehttp.Client{
 		HTTPClient: hc,
@@ -103,10 +103,12 @@ func New(cfg Config) *Client {
 	return c
 }
 
-func defaultHTTPClient() *http.Client {
+// DefaultHTTPClient returns a pooled client with the given per-attempt
+// timeout, sized for many concurrent calls to one host.
+func DefaultHTTPClient(timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
-	return &http.Client{Timeout: 30 * time.Second, Transport: t}
+	return &http.Client{Timeout: timeout, Transport: t}
 }
 
 // Policy returns the retry policy in force, defaults filled in.

@@ -1,0 +1,113 @@
+package woocommerce
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/internal/transport"
+)
+
+// AuthMode is how the client authenticates.
+type AuthMode int
+
+// Authentication modes.
+const (
+	// AuthAuto is Basic over HTTPS and OAuth 1.0a over HTTP.
+	AuthAuto AuthMode = iota
+	// AuthBasic sends the key and secret in an Authorization header.
+	// WooCommerce only reads it over HTTPS.
+	AuthBasic
+	// AuthQueryString sends consumer_key and consumer_secret in the query,
+	// for hosts that strip the Authorization header. The secret then lands
+	// in access logs; prefer Basic.
+	AuthQueryString
+	// AuthOAuth1 signs each request with one-legged OAuth 1.0a.
+	AuthOAuth1
+)
+
+// RetryPolicy says how often and how long the client retries. Reads and
+// updates are retried on transport errors, 429, 502, 503 and 504; refund
+// creates only when the connection could not be opened. The zero value
+// means the defaults; MaxRetries < 0 turns retries off.
+type RetryPolicy = transport.RetryPolicy
+
+// Option configures a Client in New.
+type Option func(*config) error
+
+type config struct {
+	httpClient      *http.Client
+	logger          *slog.Logger
+	retry           RetryPolicy
+	auth            AuthMode
+	signatureMethod SignatureMethod
+	prefix          string
+	queryRouting    bool
+	userAgent       string
+	now             func() time.Time
+	nonce           func() string
+}
+
+// WithAuth forces an authentication mode.
+func WithAuth(m AuthMode) Option {
+	return func(c *config) error { c.auth = m; return nil }
+}
+
+// WithSignatureMethod selects the OAuth 1.0a signature method (default
+// HMAC-SHA256).
+func WithSignatureMethod(m SignatureMethod) Option {
+	return func(c *config) error {
+		if m != HMACSHA256 && m != HMACSHA1 {
+			return fmt.Errorf("%w: signature method %q", ErrInvalidRequest, m)
+		}
+		c.signatureMethod = m
+		return nil
+	}
+}
+
+// WithOAuthClock sets the clock and nonce source of the OAuth signer, for
+// tests.
+func WithOAuthClock(now func() time.Time, nonce func() string) Option {
+	return func(c *config) error { c.now, c.nonce = now, nonce; return nil }
+}
+
+// WithQueryRouting routes requests through ?rest_route=/wc/v3/... for stores
+// with plain permalinks, which do not answer under /wp-json/.
+func WithQueryRouting() Option {
+	return func(c *config) error { c.queryRouting = true; return nil }
+}
+
+// WithRESTPrefix sets a custom REST prefix (default "wp-json").
+func WithRESTPrefix(prefix string) Option {
+	return func(c *config) error { c.prefix = prefix; return nil }
+}
+
+// WithHTTPClient sets the HTTP client, used as given. Status changes and
+// refunds run gateway calls inside WooCommerce's request: give it a timeout
+// of a minute or more.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return fmt.Errorf("%w: nil *http.Client", ErrInvalidRequest)
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithLogger sets a logger for debug records of requests and retries; they
+// never hold keys, secrets, signatures or query strings. Default: silent.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error { c.logger = l; return nil }
+}
+
+// WithRetry sets the retry policy.
+func WithRetry(p RetryPolicy) Option {
+	return func(c *config) error { c.retry = p; return nil }
+}
+
+// WithUserAgent replaces the User-Agent header.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error { c.userAgent = ua; return nil }
+}
