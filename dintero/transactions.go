@@ -347,6 +347,11 @@ func checkMoneyRequest(op string, amount int64, items []Item, metadata map[strin
 	return nil
 }
 
+// RoundingLineID is the line id of the balancing line the Dintero plugin
+// adds when a capture's lines do not add up to its amount (their amounts
+// are rounded one by one). Its amount may be negative.
+const RoundingLineID = "rounding-fee"
+
 func checkItems(op string, amount int64, items []Item) error {
 	var sum int64
 	seen := make(map[string]bool, len(items))
@@ -358,7 +363,7 @@ func checkItems(op string, amount int64, items []Item) error {
 			return invalid(op, "line_id %q appears twice", it.LineID)
 		}
 		seen[it.LineID] = true
-		if it.Amount < 0 || it.VATAmount < 0 {
+		if (it.Amount < 0 && it.LineID != RoundingLineID) || it.VATAmount < 0 {
 			return invalid(op, "item %q has a negative amount", it.LineID)
 		}
 		if it.VATAmount > it.Amount {

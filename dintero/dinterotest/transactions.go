@@ -343,6 +343,16 @@ func checkLines(st *txState, b *moneyBody, kind dintero.EventType) error {
 	var sum int64
 	seen := map[string]bool{}
 	for _, it := range b.Items {
+		if it.LineID == dintero.RoundingLineID && kind == dintero.EventCapture {
+			// The plugin's balancing line: known whether or not the
+			// session had one, and the only line that may be negative.
+			if seen[it.LineID] {
+				return fmt.Errorf("line_id %q appears twice", it.LineID)
+			}
+			seen[it.LineID] = true
+			sum += it.Amount
+			continue
+		}
 		if _, ok := lines[it.LineID]; !ok {
 			return fmt.Errorf("unknown line_id %q", it.LineID)
 		}

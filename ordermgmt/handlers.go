@@ -1,0 +1,125 @@
+package ordermgmt
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+)
+
+// WebhookHandler receives WooCommerce order webhooks (order.updated,
+// order.created) signed with secret. It answers the ping, verifies the
+// signature, and reconciles the order after reading it again: the payload
+// is only a hint, so duplicated, late or reordered deliveries, and the
+// echoes of the engine's own updates, change nothing.
+func (e *Engine) WebhookHandler(secret string) http.Handler {
+	return woocommerce.WebhookHandler(secret, func(ctx context.Context, d *woocommerce.Delivery) error {
+		if d.Resource != "order" || d.Event == "deleted" {
+			return nil
+		}
+		o, err := d.Order()
+		if err != nil {
+			return err
+		}
+		_, err = e.Reconcile(ctx, o.ID)
+		return err
+	})
+}
+
+// CallbackHandler receives Dintero's session callbacks. With a verifier,
+// unsigned or forged callbacks are refused (400: Dintero does not retry
+// 4xx). The query is never trusted: the transaction is read from Dintero,
+// and its merchant_reference names the order (OrderReference writes it).
+// A callback without a transaction answers 400; an order that cannot be
+// found or reconciled answers 500, so that Dintero tries again.
+func (e *Engine) CallbackHandler(verifier *dintero.CallbackVerifier) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if verifier != nil {
+			if err := verifier.Verify(r); err != nil {
+				http.Error(w, "bad signature", http.StatusBadRequest)
+				return
+			}
+		}
+		cb, err := dintero.ParseCallback(r)
+		if err != nil {
+			http.Error(w, "bad callback", http.StatusBadRequest)
+			return
+		}
+		ctx := r.Context()
+		txID := cb.TransactionID
+		if txID == "" {
+			sess, _, err := e.dt.Sessions.Get(ctx, cb.SessionID)
+			if err != nil || sess.TransactionID == "" {
+				// An error callback (report_error) for a session never paid:
+				// nothing to reconcile.
+				w.WriteHeader(http.StatusOK)
+				return
+			}
+			txID = sess.TransactionID
+		}
+		tx, _, err := e.dt.Transactions.Get(ctx, txID, nil)
+		if errors.Is(err, dintero.ErrNotFound) {
+			http.Error(w, "unknown transaction", http.StatusBadRequest)
+			return
+		}
+		if err != nil {
+			http.Error(w, "try again", http.StatusInternalServerError)
+			return
+		}
+		orderID, err := strconv.ParseInt(tx.MerchantReference, 10, 64)
+		if err != nil || orderID <= 0 {
+			http.Error(w, "transaction has no order reference", http.StatusBadRequest)
+			return
+		}
+		if _, err := e.ReconcileTransaction(ctx, orderID, tx.ID); err != nil {
+			http.Error(w, "not reconciled", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// ErrTransactionMismatch is returned by ReconcileTransaction when the order
+// already has another transaction, or the transaction names another order.
+var ErrTransactionMismatch = errors.New("ordermgmt: transaction and order do not belong together")
+
+// ReconcileTransaction links a paid transaction to its order (the order's
+// transaction_id, when not set yet) and reconciles the order. It is what a
+// callback or a return from the payment page does.
+func (e *Engine) ReconcileTransaction(ctx context.Context, orderID int64, txID string) (*Result, error) {
+	unlock, err := e.lock(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	o, _, err := e.wc.Orders.Get(ctx, orderID, &woocommerce.GetOptions{Fields: []string{"id", "transaction_id", "payment_method"}})
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case o.PaymentMethod != e.settings.PaymentMethod:
+		return &Result{OrderID: orderID, Skipped: "not paid with Dintero"}, nil
+	case o.TransactionID == txID:
+	case o.TransactionID != "":
+		return nil, ErrTransactionMismatch
+	default:
+		tx, _, err := e.dt.Transactions.Get(ctx, txID, nil)
+		if err != nil {
+			return nil, err
+		}
+		if tx.MerchantReference != OrderReference(orderID) {
+			return nil, ErrTransactionMismatch
+		}
+		if _, _, err := e.wc.Orders.Update(ctx, orderID, &woocommerce.OrderUpdate{TransactionID: &txID}); err != nil {
+			return nil, err
+		}
+	}
+	return e.reconcile(ctx, orderID)
+}
+
+// OrderReference is the merchant_reference a session carries for an
+// order, and how a callback finds the order again.
+func OrderReference(orderID int64) string { return strconv.FormatInt(orderID, 10) }

@@ -1,0 +1,343 @@
+package ordermgmt
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/internal/money"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+	"github.com/shopspring/decimal"
+)
+
+// Meta keys that carry the line ids sent to Dintero when the customer
+// paid; the Dintero plugin writes them, and SessionOrder uses the same.
+const (
+	MetaLineID         = "_dintero_checkout_line_id"
+	MetaShippingLineID = "_dintero_shipping_line_id"
+	metaShippingID     = "_wc_dintero_shipping_id"
+	metaRefundedItemID = "_refunded_item_id"
+)
+
+// LineKind says what an order line is.
+type LineKind int
+
+// Kinds of order lines.
+const (
+	ProductLine LineKind = iota + 1
+	FeeLine
+	ShippingLine
+)
+
+func (k LineKind) String() string {
+	return [...]string{"", "product", "fee", "shipping"}[k]
+}
+
+// rateTax is tax for one tax rate, in minor units.
+type rateTax struct {
+	rateID int64
+	minor  int64
+}
+
+// Line is an order line seen as money: what it was sold for and what of
+// it earlier refunds already took, in minor units of the order's currency.
+// Gross is net plus tax, the amount Dintero calls "amount".
+type Line struct {
+	ItemID      int64
+	Kind        LineKind
+	LineID      string // the line_id sent to Dintero at payment
+	Description string
+	Quantity    int64 // products only
+	Gross, Tax  int64
+	// VAT is the line's tax rate in percent.
+	VAT decimal.Decimal
+
+	taxes []rateTax // Tax split per rate; sums to Tax
+
+	RefundedQuantity    int64
+	RefundedGross       int64
+	RefundedTax         int64
+	refundedTaxesByRate map[int64]int64
+}
+
+// LeftGross is what can still be refunded (or captured) of the line.
+func (l *Line) LeftGross() int64 { return l.Gross - l.RefundedGross }
+
+// LeftTax is the tax that can still be refunded of the line.
+func (l *Line) LeftTax() int64 { return l.Tax - l.RefundedTax }
+
+// LeftQuantity is how many units can still be refunded.
+func (l *Line) LeftQuantity() int64 { return l.Quantity - l.RefundedQuantity }
+
+// Lines is an order's lines, ready for capture and refund math.
+type Lines struct {
+	Currency money.Currency
+	Lines    []*Line
+}
+
+// Find returns the line of an order item id.
+func (ls *Lines) Find(itemID int64) *Line {
+	for _, l := range ls.Lines {
+		if l.ItemID == itemID {
+			return l
+		}
+	}
+	return nil
+}
+
+// NewLines reads an order and its refund records into Lines. Amounts are
+// converted to minor units once per line, from the net and tax WooCommerce
+// shows (rounding half away from zero), so that a line's gross is always
+// its net plus its tax.
+func NewLines(o *woocommerce.Order, refunds []*woocommerce.Refund) (*Lines, error) {
+	cur, err := money.Lookup(o.Currency)
+	if err != nil {
+		return nil, err
+	}
+	rates := map[int64]decimal.Decimal{}
+	for _, t := range o.TaxLines {
+		rates[int64(t.RateID)] = t.RatePercent
+	}
+	ls := &Lines{Currency: cur}
+	add := func(kind LineKind, id int64, lineID, desc string, qty int64, total, totalTax decimal.Decimal, taxes []woocommerce.Tax) error {
+		gross, err := cur.ToMinor(total.Add(totalTax))
+		if err != nil {
+			return err
+		}
+		tax, err := cur.ToMinor(totalTax)
+		if err != nil {
+			return err
+		}
+		l := &Line{ItemID: id, Kind: kind, LineID: lineID, Description: desc, Quantity: qty, Gross: gross, Tax: tax,
+			refundedTaxesByRate: map[int64]int64{}}
+		l.taxes = splitTax(cur, tax, taxes)
+		l.VAT = vatPercent(total, totalTax, taxes, rates)
+		ls.Lines = append(ls.Lines, l)
+		return nil
+	}
+	for _, it := range o.LineItems {
+		lineID := strconv.FormatInt(it.ID, 10)
+		if m, ok := woocommerce.FindMeta(it.MetaData, MetaLineID); ok && m.StringValue() != "" {
+			lineID = m.StringValue()
+		}
+		if !it.Quantity.IsInteger() {
+			return nil, fmt.Errorf("ordermgmt: item %d has a fractional quantity %s", it.ID, it.Quantity)
+		}
+		if err := add(ProductLine, it.ID, lineID, it.Name, it.Quantity.IntPart(), it.Total, it.TotalTax, it.Taxes); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range o.FeeLines {
+		if err := add(FeeLine, f.ID, f.Name, f.Name, 0, f.Total, f.TotalTax, f.Taxes); err != nil {
+			return nil, err
+		}
+	}
+	for _, sh := range o.ShippingLines {
+		if err := add(ShippingLine, sh.ID, shippingLineID(o, sh), sh.MethodTitle, 0, sh.Total, sh.TotalTax, sh.Taxes); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range refunds {
+		if err := ls.subtract(r); err != nil {
+			return nil, err
+		}
+	}
+	return ls, nil
+}
+
+// shippingLineID is the line id of a shipping line as the plugin chooses
+// it: the stored id for a single shipping line, else method:instance.
+func shippingLineID(o *woocommerce.Order, sh woocommerce.ShippingLine) string {
+	if m, ok := woocommerce.FindMeta(sh.MetaData, MetaLineID); ok && m.StringValue() != "" {
+		return m.StringValue()
+	}
+	if len(o.ShippingLines) == 1 {
+		for _, key := range []string{MetaShippingLineID, metaShippingID} {
+			if m, ok := o.Meta(key); ok && m.StringValue() != "" {
+				return m.StringValue()
+			}
+		}
+	}
+	return sh.MethodID + ":" + sh.InstanceID
+}
+
+// subtract counts a refund record's item copies against their lines.
+func (ls *Lines) subtract(r *woocommerce.Refund) error {
+	take := func(meta []woocommerce.Meta, qty, total, totalTax decimal.Decimal, taxes []woocommerce.Tax) error {
+		m, ok := woocommerce.FindMeta(meta, metaRefundedItemID)
+		if !ok {
+			return nil
+		}
+		id, _ := strconv.ParseInt(m.StringValue(), 10, 64)
+		l := ls.Find(id)
+		if l == nil {
+			return nil // a refunded item that is no longer on the order
+		}
+		gross, err := ls.Currency.ToMinor(total.Abs().Add(totalTax.Abs()))
+		if err != nil {
+			return err
+		}
+		tax, err := ls.Currency.ToMinor(totalTax.Abs())
+		if err != nil {
+			return err
+		}
+		l.RefundedQuantity += qty.Abs().IntPart()
+		l.RefundedGross += gross
+		l.RefundedTax += tax
+		for _, t := range splitTax(ls.Currency, tax, taxes) {
+			l.refundedTaxesByRate[t.rateID] += t.minor
+		}
+		return nil
+	}
+	for _, it := range r.LineItems {
+		if err := take(it.MetaData, it.Quantity, it.Total, it.TotalTax, it.Taxes); err != nil {
+			return err
+		}
+	}
+	for _, f := range r.FeeLines {
+		if err := take(f.MetaData, decimal.Zero, f.Total, f.TotalTax, f.Taxes); err != nil {
+			return err
+		}
+	}
+	for _, sh := range r.ShippingLines {
+		if err := take(sh.MetaData, decimal.Zero, sh.Total, sh.TotalTax, sh.Taxes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitTax divides a line's tax (minor units) over its tax rates in
+// proportion to WooCommerce's raw per-rate taxes, by largest remainder so
+// the parts add up exactly.
+func splitTax(cur money.Currency, total int64, taxes []woocommerce.Tax) []rateTax {
+	if len(taxes) == 0 {
+		return nil
+	}
+	weights := make([]decimal.Decimal, len(taxes))
+	ids := make([]int64, len(taxes))
+	for i, t := range taxes {
+		weights[i] = t.Total.Abs()
+		ids[i] = int64(t.ID)
+	}
+	parts := allocate(total, weights)
+	out := make([]rateTax, len(taxes))
+	for i := range taxes {
+		out[i] = rateTax{rateID: ids[i], minor: parts[i]}
+	}
+	return out
+}
+
+// allocate splits total (minor units, >= 0) in proportion to weights by
+// the largest remainder method: every part is floor(total*w/W) plus at most
+// one, the parts add up to total exactly, and ties go to the earlier part.
+// With no positive weight, everything goes to the first part.
+func allocate(total int64, weights []decimal.Decimal) []int64 {
+	parts := make([]int64, len(weights))
+	if len(weights) == 0 {
+		return parts
+	}
+	sum := decimal.Zero
+	for _, w := range weights {
+		sum = sum.Add(w)
+	}
+	if !sum.IsPositive() {
+		parts[0] = total
+		return parts
+	}
+	t := decimal.NewFromInt(total)
+	type rem struct {
+		i int
+		r decimal.Decimal
+	}
+	rems := make([]rem, len(weights))
+	given := int64(0)
+	for i, w := range weights {
+		exact := t.Mul(w)
+		q, r := exact.QuoRem(sum, 0)
+		parts[i] = q.IntPart()
+		given += parts[i]
+		rems[i] = rem{i, r}
+	}
+	slices.SortStableFunc(rems, func(a, b rem) int { return b.r.Cmp(a.r) })
+	for k := 0; given < total; k++ {
+		parts[rems[k%len(rems)].i]++
+		given++
+	}
+	return parts
+}
+
+// vatPercent is a line's tax rate in percent: the sum of its rates from
+// the order's tax lines or, where WooCommerce did not send rate_percent,
+// tax / net, rounded to two decimals.
+func vatPercent(net, tax decimal.Decimal, taxes []woocommerce.Tax, rates map[int64]decimal.Decimal) decimal.Decimal {
+	pct := decimal.Zero
+	known := len(taxes) > 0
+	for _, t := range taxes {
+		r, ok := rates[int64(t.ID)]
+		if !ok || r.IsZero() {
+			known = false
+			break
+		}
+		pct = pct.Add(r)
+	}
+	if known {
+		return pct
+	}
+	if net.IsZero() || tax.IsZero() {
+		return decimal.Zero
+	}
+	return tax.Mul(decimal.NewFromInt(100)).DivRound(net, 2)
+}
+
+// item is the Dintero line for an amount taken of l.
+func (l *Line) item(quantity, gross, tax int64) dintero.Item {
+	it := dintero.Item{ID: strconv.FormatInt(l.ItemID, 10), LineID: l.LineID, Description: l.Description,
+		Amount: gross, VATAmount: tax, VAT: dintero.Number{Decimal: l.VAT}}
+	if quantity > 0 {
+		it.Quantity = dintero.N(quantity)
+	}
+	switch l.Kind {
+	case ShippingLine:
+		it.Type = dintero.ItemShipping
+		it.Quantity = dintero.N(1)
+	case FeeLine:
+		it.Quantity = dintero.N(1)
+	}
+	return it
+}
+
+// CaptureItems are the Dintero lines for capturing amount: every line with
+// what is left of it after refunds and after what was already captured of
+// it (captured, by line id), and, only if those do not add up to amount,
+// one balancing rounding-fee line. A line partly captured goes with its
+// tax in proportion.
+func (ls *Lines) CaptureItems(amount int64, captured map[string]int64) []dintero.Item {
+	var items []dintero.Item
+	sum := int64(0)
+	for _, l := range ls.Lines {
+		left := l.LeftGross() - captured[l.LineID]
+		if left <= 0 {
+			continue
+		}
+		tax, qty := l.LeftTax(), l.LeftQuantity()
+		if left < l.LeftGross() {
+			tax = share(l.LeftTax(), left, l.LeftGross())
+			qty = 0
+		}
+		items = append(items, l.item(qty, left, tax))
+		sum += left
+	}
+	if diff := amount - sum; diff != 0 {
+		items = append(items, dintero.Item{ID: dintero.RoundingLineID, LineID: dintero.RoundingLineID,
+			Description: "Rounding fee", Quantity: dintero.N(1), Amount: diff})
+	}
+	return items
+}
+
+// describe names a line in error messages.
+func (l *Line) describe() string {
+	return fmt.Sprintf("%s line %d (%s)", l.Kind, l.ItemID, strings.TrimSpace(l.Description))
+}

@@ -1,0 +1,339 @@
+package ordermgmt
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/internal/money"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+)
+
+// State is what the engine knows of an order: the WooCommerce order, its
+// refund records, and the Dintero transaction (nil when the order has none).
+type State struct {
+	Order       *woocommerce.Order
+	Refunds     []*woocommerce.Refund
+	Transaction *dintero.Transaction
+}
+
+// ActionKind is what an Action does.
+type ActionKind int
+
+// Kinds of actions.
+const (
+	// ActCapture captures Amount with Items at Dintero.
+	ActCapture ActionKind = iota + 1
+	// ActVoid voids the authorization at Dintero.
+	ActVoid
+	// ActRefund refunds Amount with Items at Dintero. With RefundRecord
+	// set it completes a refund recorded in WooCommerce by Refund.
+	ActRefund
+	// ActSetStatus moves the order to Status.
+	ActSetStatus
+	// ActNote writes Note on the order.
+	ActNote
+)
+
+func (k ActionKind) String() string {
+	return [...]string{"", "capture", "void", "refund", "set-status", "note"}[k]
+}
+
+// Action is one step Reconcile takes.
+type Action struct {
+	Kind ActionKind
+	// Amount and Items are the money moved, in minor units.
+	Amount int64
+	Items  []dintero.Item
+	// Reference is the capture_reference or refund_reference; it names the
+	// order and the operation, so the same work always has the same
+	// reference and can be found among Dintero's events.
+	Reference string
+	Reason    string
+	// RefundRecord is the WooCommerce refund record a refund completes.
+	RefundRecord int64
+	// Status is the status of ActSetStatus.
+	Status woocommerce.Status
+	// Note is written after the action succeeds (for ActNote, it is the
+	// action); NoteKey records it in MetaNoted so it is written once.
+	Note    string
+	NoteKey string
+	// FailStatus is where the order goes when the action fails for good
+	// ("" leaves the status alone).
+	FailStatus woocommerce.Status
+}
+
+func (a Action) String() string {
+	switch a.Kind {
+	case ActCapture, ActRefund:
+		return fmt.Sprintf("%s %d (%s)", a.Kind, a.Amount, a.Reference)
+	case ActSetStatus:
+		return fmt.Sprintf("%s %s", a.Kind, a.Status)
+	case ActNote:
+		return fmt.Sprintf("%s %q", a.Kind, a.Note)
+	}
+	return a.Kind.String()
+}
+
+// Plan is what Reconcile would do for an order.
+type Plan struct {
+	OrderID int64
+	Actions []Action
+	// Skipped tells why nothing is planned for an order dinterowoo does not
+	// manage ("" when it does).
+	Skipped string
+}
+
+// References used for money movements: they name the WooCommerce order
+// and the operation, so the same operation always carries the same one.
+func captureReference(orderID int64) string {
+	return "wc-" + strconv.FormatInt(orderID, 10) + "-capture"
+}
+func statusRefundReference(orderID int64) string {
+	return "wc-" + strconv.FormatInt(orderID, 10) + "-refund-status"
+}
+func cancelReference(orderID int64) string { return "wc-" + strconv.FormatInt(orderID, 10) + "-cancel" }
+
+// RefundReference is the refund_reference of the refund that completes
+// WooCommerce refund record refundID of the order.
+func RefundReference(orderID, refundID int64) string {
+	return fmt.Sprintf("wc-%d-refund-%d", orderID, refundID)
+}
+
+// noted reads MetaNoted.
+func noted(o *woocommerce.Order) map[string]bool {
+	out := map[string]bool{}
+	if m, ok := o.Meta(MetaNoted); ok {
+		for _, k := range strings.Split(m.StringValue(), ",") {
+			if k != "" {
+				out[k] = true
+			}
+		}
+	}
+	return out
+}
+
+// automaticRefund reports whether a refund record is the one WooCommerce
+// core makes by itself when an order is set to Refunded.
+func automaticRefund(r *woocommerce.Refund) bool {
+	return strings.HasPrefix(r.Reason, "Order status set to refunded") || r.Reason == "Order fully refunded."
+}
+
+func marked(r *woocommerce.Refund) bool {
+	_, ok := r.Meta(MetaRefundMarker)
+	return ok
+}
+
+func isSwish(tx *dintero.Transaction) bool {
+	return strings.HasPrefix(strings.ToLower(tx.PaymentProductType), "swish") || strings.EqualFold(tx.PaymentProduct, "swish")
+}
+
+// PlanState decides what must happen for an order to agree with its
+// transaction, from the state alone: it does no I/O. The rules are the
+// plugin's (see the package documentation), run level-triggered: planning
+// again after the actions are done gives nothing more to do.
+func PlanState(st State, s Settings) (*Plan, error) {
+	s, err := s.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	o := st.Order
+	p := &Plan{OrderID: o.ID}
+	if o.PaymentMethod != s.PaymentMethod {
+		p.Skipped = fmt.Sprintf("paid with %q, not %q", o.PaymentMethod, s.PaymentMethod)
+		return p, nil
+	}
+	done := noted(o)
+	add := func(a Action) { p.Actions = append(p.Actions, a) }
+	note := func(key, text string) {
+		if !done[key] {
+			add(Action{Kind: ActNote, Note: text, NoteKey: key})
+			done[key] = true
+		}
+	}
+	tx := st.Transaction
+	if tx == nil {
+		if s.isCapture(o.Status) || s.isCancel(o.Status) {
+			note("missing-tx", NoteMissingTransaction)
+			add(Action{Kind: ActSetStatus, Status: s.FailureStatus})
+		}
+		return p, nil
+	}
+	ls, err := NewLines(o, st.Refunds)
+	if err != nil {
+		return nil, err
+	}
+	cur := ls.Currency
+	total, err := cur.ToMinor(o.Total)
+	if err != nil {
+		return nil, err
+	}
+	refundedWC := int64(0)      // every refund record
+	refundedNotAuto := int64(0) // all but WooCommerce's automatic one
+	for _, r := range st.Refunds {
+		a, err := cur.ToMinor(r.Amount)
+		if err != nil {
+			return nil, err
+		}
+		refundedWC += a
+		if !automaticRefund(r) {
+			refundedNotAuto += a
+		}
+	}
+
+	// Refunds recorded by Refund whose Dintero half is missing (a crash,
+	// or an outcome that stayed unknown) are completed; done ones that have
+	// no note yet get it.
+	for _, r := range st.Refunds {
+		if !marked(r) {
+			continue
+		}
+		ref := RefundReference(o.ID, r.ID)
+		if tx.FindEvent(dintero.EventRefund, ref) != nil {
+			note("refund:"+ref, refundNote(cur, r, refundedWC, total))
+			continue
+		}
+		amount, items, err := refundItems(ls, r)
+		if err != nil {
+			return nil, err
+		}
+		add(Action{Kind: ActRefund, Amount: amount, Items: items, Reference: ref, Reason: r.Reason, RefundRecord: r.ID,
+			Note: refundNote(cur, r, refundedWC, total), NoteKey: "refund:" + ref})
+	}
+
+	pendingCapture := hasPending(tx, dintero.EventInitiateCapture, dintero.EventCapture)
+	switch {
+	case s.isCapture(o.Status):
+		switch {
+		case tx.Status == dintero.StatusOnHold:
+			add(Action{Kind: ActNote, Note: NoteMustAuthorize})
+			add(Action{Kind: ActSetStatus, Status: s.FailureStatus})
+		case tx.Status.CanCapture() && tx.RemainingToCapture() > 0 && !pendingCapture:
+			left := tx.RemainingToCapture()
+			want := total - refundedWC - tx.CapturedAmount()
+			switch {
+			case want > left+s.CaptureTolerance:
+				add(Action{Kind: ActNote, Note: fmt.Sprintf(NoteTotalAboveAuthorized, cur.Format(want), cur.Format(left))})
+				add(Action{Kind: ActSetStatus, Status: s.FailureStatus})
+			case want > 0:
+				amount := min(want, left)
+				add(Action{Kind: ActCapture, Amount: amount, Items: captureItems(ls, tx, amount), Reference: captureReference(o.ID),
+					Note: fmt.Sprintf(NoteCapturedAmount, cur.Format(amount)), NoteKey: "capture", FailStatus: s.FailureStatus})
+				done["capture"] = true
+			case tx.CapturedAmount() > 0:
+				note("capture", fmt.Sprintf(NoteCapturedAmount, cur.Format(tx.CapturedAmount())))
+			}
+		case tx.Status.IsCaptured() && !pendingCapture:
+			note("capture", fmt.Sprintf(NoteCapturedAmount, cur.Format(tx.CapturedAmount())))
+		}
+	case s.isCancel(o.Status):
+		switch {
+		case tx.Status == dintero.StatusAuthorized || tx.Status == dintero.StatusOnHold || tx.Status == dintero.StatusInitiated:
+			add(Action{Kind: ActVoid, Note: NoteCanceled, NoteKey: "cancel", FailStatus: s.FailureStatus})
+			done["cancel"] = true
+		case tx.Status == dintero.StatusAuthorizationVoided:
+			note("cancel", NoteCanceled)
+		case tx.Status.IsCaptured() && isSwish(tx):
+			ref := cancelReference(o.ID)
+			if tx.FindEvent(dintero.EventRefund, ref) != nil {
+				note("cancel", NoteRefunded)
+			} else if left := min(tx.RemainingToRefund(), total-refundedNotAuto); left > 0 {
+				add(Action{Kind: ActRefund, Amount: left, Reference: ref, Reason: SwishCancelReason,
+					Note: NoteRefunded, NoteKey: "cancel"})
+				done["cancel"] = true
+			}
+		case tx.Status.IsCaptured():
+			note("cancel-refused", NoteCapturedNoCancel)
+		}
+	case s.isRefund(o.Status) && !s.NoRefundOnStatusChange:
+		ref := statusRefundReference(o.ID)
+		switch {
+		case tx.FindEvent(dintero.EventRefund, ref) != nil:
+			note("status-refund", NoteRefunded)
+		case tx.Status.CanRefund():
+			// What WooCommerce had outstanding before its automatic record,
+			// never more than Dintero can refund; money already returned
+			// by hand ("Refund manually") is not sent again.
+			if amount := min(tx.RemainingToRefund(), total-refundedNotAuto); amount > 0 {
+				add(Action{Kind: ActRefund, Amount: amount, Reference: ref, Note: NoteRefunded, NoteKey: "status-refund"})
+				done["status-refund"] = true
+			}
+		case tx.Status == dintero.StatusAuthorized:
+			note("refund-not-captured", NoteNothingToRefund)
+		}
+	}
+
+	// The WooCommerce status follows Dintero's where Dintero decided.
+	switch {
+	case tx.Status == dintero.StatusOnHold && slices.Contains([]woocommerce.Status{woocommerce.StatusPending, s.AuthorizedStatus}, o.Status):
+		note("needs-authorization:"+tx.ID, fmt.Sprintf(NoteNeedsAuthorization, tx.ID))
+		add(Action{Kind: ActSetStatus, Status: s.ManualReviewStatus})
+	case (tx.Status == dintero.StatusAuthorized || tx.Status.IsCaptured()) && o.Status == s.ManualReviewStatus:
+		add(Action{Kind: ActNote, Note: NoteAuthorized})
+		add(Action{Kind: ActSetStatus, Status: s.AuthorizedStatus})
+	case (tx.Status == dintero.StatusAuthorized || tx.Status.IsCaptured()) && o.Status == woocommerce.StatusPending:
+		note("placed:"+tx.ID, fmt.Sprintf(NotePlaced, tx.ID))
+		add(Action{Kind: ActSetStatus, Status: s.AuthorizedStatus})
+	case tx.Status == dintero.StatusAuthorizationVoided && !s.isCancel(o.Status) &&
+		o.Status != woocommerce.StatusFailed && !s.isRefund(o.Status):
+		add(Action{Kind: ActNote, Note: NoteCanceledInDintero})
+		add(Action{Kind: ActSetStatus, Status: s.CancelStatuses[0]})
+	case (tx.Status == dintero.StatusDeclined || tx.Status == dintero.StatusFailed) && slices.Contains(
+		[]woocommerce.Status{woocommerce.StatusPending, s.ManualReviewStatus, s.AuthorizedStatus, woocommerce.StatusOnHold}, o.Status):
+		add(Action{Kind: ActNote, Note: NoteNotApproved})
+		add(Action{Kind: ActSetStatus, Status: woocommerce.StatusFailed})
+	}
+	return p, nil
+}
+
+// refundNote is the note for a refund record: refunded, or partially
+// refunded with the record's amount, judged by WooCommerce's totals as the
+// plugin does.
+func refundNote(cur money.Currency, r *woocommerce.Refund, refundedWC, total int64) string {
+	if refundedWC >= total {
+		return NoteRefunded
+	}
+	amount, err := cur.ToMinor(r.Amount)
+	if err != nil {
+		return fmt.Sprintf(NotePartiallyRefunded, r.Amount.String()+" "+cur.Code)
+	}
+	return fmt.Sprintf(NotePartiallyRefunded, cur.Format(amount))
+}
+
+// hasPending reports an accepted (202) operation not completed yet.
+func hasPending(tx *dintero.Transaction, initiate, done dintero.EventType) bool {
+	completed := map[string]bool{}
+	for _, e := range tx.Events {
+		if e.Event == done && e.CorrelationRequestID != "" {
+			completed[e.CorrelationRequestID] = true
+		}
+	}
+	for _, e := range tx.Events {
+		if e.Event == initiate && e.Success && !completed[e.RequestID] {
+			return true
+		}
+	}
+	return false
+}
+
+// captureItems are the lines of a capture of amount: what is left of each
+// order line after refunds and after earlier captures (made in Dintero's
+// Backoffice, say). If an earlier capture named no lines, what each line
+// still holds is unknown, and the capture goes without lines.
+func captureItems(ls *Lines, tx *dintero.Transaction, amount int64) []dintero.Item {
+	captured := map[string]int64{}
+	for _, e := range tx.Events {
+		if e.Event != dintero.EventCapture || !e.Success {
+			continue
+		}
+		if len(e.Items) == 0 {
+			return nil
+		}
+		for _, it := range e.Items {
+			captured[it.LineID] += it.Amount
+		}
+	}
+	return ls.CaptureItems(amount, captured)
+}

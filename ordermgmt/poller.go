@@ -1,0 +1,98 @@
+package ordermgmt
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+)
+
+// PollResult is what one poll did.
+type PollResult struct {
+	// Checked is how many Dintero orders were reconciled.
+	Checked int
+	// Failed maps order ids to the error reconciling them.
+	Failed map[int64]error
+	// Until is the modification time the next poll can start from.
+	Until time.Time
+}
+
+// Poll reconciles every order modified after since, with at most
+// concurrency orders at once: the safety net for webhooks that WooCommerce
+// never retries. It reads the orders as a list (id, status, payment method
+// and modification time only) and reconciles the Dintero ones.
+func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*PollResult, error) {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	res := &PollResult{Failed: map[int64]error{}, Until: since}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, concurrency)
+	opts := &woocommerce.OrderListOptions{ModifiedAfter: since, OrderBy: "modified", Order: "asc", PerPage: 100,
+		Fields: []string{"id", "status", "payment_method", "date_modified_gmt"}}
+	var listErr error
+	for o, err := range e.wc.Orders.ListIter(ctx, opts) {
+		if err != nil {
+			listErr = err
+			break
+		}
+		if o.DateModified.After(res.Until) {
+			res.Until = o.DateModified.Time
+		}
+		if o.PaymentMethod != e.settings.PaymentMethod {
+			continue
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			listErr = ctx.Err()
+		}
+		if listErr != nil {
+			break
+		}
+		wg.Add(1)
+		go func(id int64) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			_, err := e.Reconcile(ctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			res.Checked++
+			if err != nil {
+				res.Failed[id] = err
+			}
+		}(o.ID)
+	}
+	wg.Wait()
+	return res, listErr
+}
+
+// RunPoller polls every interval until ctx ends, each time from the last
+// modification seen minus overlap (WooCommerce's times have one-second
+// precision, and a slow save can land behind a faster one). Errors of one
+// round are reported to onError, if set, and the next round goes on.
+func (e *Engine) RunPoller(ctx context.Context, since time.Time, interval, overlap time.Duration, concurrency int, onError func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		res, err := e.Poll(ctx, since.Add(-overlap), concurrency)
+		if err == nil && len(res.Failed) == 0 {
+			since = res.Until
+		} else if onError != nil {
+			if err == nil {
+				for _, ferr := range res.Failed {
+					err = ferr
+					break
+				}
+			}
+			onError(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

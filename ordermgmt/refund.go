@@ -1,0 +1,186 @@
+package ordermgmt
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+)
+
+// Errors of Refund besides ErrInvalidRefund.
+var (
+	// ErrNotDintero: the order was not paid with Dintero.
+	ErrNotDintero = errors.New("ordermgmt: the order was not paid with Dintero")
+	// ErrNotCaptured: nothing has been captured, so nothing can be
+	// refunded; cancel the order instead.
+	ErrNotCaptured = errors.New("ordermgmt: refunds are only possible for orders that have been captured; cancel the order instead")
+	// ErrRefundRefused: Dintero refused the refund; the WooCommerce record
+	// was removed again.
+	ErrRefundRefused = errors.New("ordermgmt: Dintero refused the refund")
+)
+
+// RefundResult is a refund made by Refund.
+type RefundResult struct {
+	// RefundID is the WooCommerce refund record.
+	RefundID int64
+	// Reference is the refund_reference at Dintero.
+	Reference string
+	// Amount is what was refunded, in minor units, and Items its lines.
+	Amount int64
+	Items  []dintero.Item
+	// Pending is set when Dintero accepted the refund to complete it later.
+	Pending bool
+	// Note is the note written on the order.
+	Note string
+}
+
+// Refund is "Refund via Dintero": it refunds whole items (tax computed),
+// parts of an item's sum (with the tax the caller gives), shipping, fees,
+// or an amount alone, on a captured order. Nothing is sent unless the
+// request fits what is left per line, per tax and per order in WooCommerce
+// and at Dintero.
+//
+// The refund is recorded in WooCommerce first (with api_refund false and a
+// marker in its meta), then made at Dintero with a refund_reference named
+// after that record, then noted on the order. If Dintero refuses, the
+// record is removed again, as WooCommerce does when a gateway refuses, and
+// the error wraps ErrRefundRefused. If the process stops between the two
+// (a crash, an outcome that stays unknown), the next Reconcile completes
+// the refund: it is never lost and never made twice.
+func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (*RefundResult, error) {
+	unlock, err := e.lock(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	st, err := e.read(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	o, tx := st.Order, st.Transaction
+	switch {
+	case o.PaymentMethod != e.settings.PaymentMethod:
+		return nil, ErrNotDintero
+	case tx == nil:
+		return nil, fmt.Errorf("%w: the order has no transaction id", ErrNotDintero)
+	case !tx.Status.CanRefund():
+		return nil, fmt.Errorf("%w (Dintero status %s)", ErrNotCaptured, tx.Status)
+	}
+	ls, err := NewLines(o, st.Refunds)
+	if err != nil {
+		return nil, err
+	}
+	total, err := ls.Currency.ToMinor(o.Total)
+	if err != nil {
+		return nil, err
+	}
+	orderLeft := total
+	for _, r := range st.Refunds {
+		a, err := ls.Currency.ToMinor(r.Amount)
+		if err != nil {
+			return nil, err
+		}
+		orderLeft -= a
+	}
+	plan, err := planRefund(ls, req, orderLeft, tx.RemainingToRefund())
+	if err != nil {
+		return nil, err
+	}
+	reason := req.Reason
+	if reason == "" {
+		reason = RefundReason
+	}
+	marker := newMarker()
+	rec, err := e.recordRefund(ctx, o.ID, plan.wooRefund(ls, reason, marker), marker)
+	if err != nil {
+		return nil, err
+	}
+	ref := RefundReference(o.ID, rec.ID)
+	amount, items, err := refundItems(ls, rec)
+	if err != nil {
+		return nil, err
+	}
+	res := &RefundResult{RefundID: rec.ID, Reference: ref, Amount: amount, Items: items}
+	_, resp, err := e.dt.Transactions.Refund(ctx, tx.ID, &dintero.RefundRequest{Amount: amount, RefundReference: ref, Reason: reason, Items: items})
+	if err != nil {
+		if ok, ferr := e.refundFailed(ctx, o.ID, tx.ID, rec.ID, ref, err); !ok {
+			return nil, ferr
+		}
+	} else {
+		res.Pending = resp.Pending
+	}
+	refunded := total - orderLeft + amount
+	res.Note = refundNote(ls.Currency, rec, refunded, total)
+	if _, _, err := e.wc.Notes.Create(ctx, o.ID, &woocommerce.NoteRequest{Note: res.Note}); err != nil {
+		return res, fmt.Errorf("ordermgmt: the refund was made, but its note was not written (Reconcile will): %w", err)
+	}
+	keys := noted(o)
+	keys["refund:"+ref] = true
+	if _, _, err := e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: []woocommerce.Meta{notedMeta(keys)}}); err != nil {
+		return res, fmt.Errorf("ordermgmt: the refund was made, but its note was not recorded: %w", err)
+	}
+	return res, nil
+}
+
+// recordRefund creates the WooCommerce record. If the outcome is unknown,
+// the record is looked for by its marker: found, it is used; not found,
+// nothing happened and the error is returned.
+func (e *Engine) recordRefund(ctx context.Context, orderID int64, req *woocommerce.RefundRequest, marker string) (*woocommerce.Refund, error) {
+	rec, _, err := e.wc.Refunds.Create(ctx, orderID, req)
+	if err == nil {
+		return rec, nil
+	}
+	if !errors.Is(err, woocommerce.ErrOutcomeUnknown) {
+		return nil, err
+	}
+	for page := 1; ; page++ {
+		rs, resp, lerr := e.wc.Refunds.List(ctx, orderID, &woocommerce.ListOptions{Page: page, PerPage: 100})
+		if lerr != nil {
+			return nil, fmt.Errorf("%w (and listing refunds failed: %v)", err, lerr)
+		}
+		for _, r := range rs {
+			if m, ok := r.Meta(MetaRefundMarker); ok && m.StringValue() == marker {
+				return r, nil
+			}
+		}
+		if resp.TotalPages <= page || len(rs) == 0 {
+			return nil, err
+		}
+	}
+}
+
+// refundFailed handles a Dintero refund error. It returns true when the
+// refund happened after all (found by its reference), false with the
+// error to return otherwise; a definite refusal deletes the record and
+// notes why.
+func (e *Engine) refundFailed(ctx context.Context, orderID int64, txID string, recordID int64, ref string, err error) (bool, error) {
+	var apiErr *dintero.APIError
+	definite := errors.As(err, &apiErr) && !apiErr.OutcomeUnknown && apiErr.StatusCode < 500 &&
+		apiErr.StatusCode != 401 && apiErr.StatusCode != 429
+	if now, _, gerr := e.dt.Transactions.Get(ctx, txID, nil); gerr == nil && now.FindEvent(dintero.EventRefund, ref) != nil {
+		return true, nil
+	}
+	if !definite {
+		// Unknown, or not a decision: the record stays as the intent, and
+		// Reconcile completes it.
+		return false, fmt.Errorf("ordermgmt: refund %s not confirmed; Reconcile will complete it: %w", ref, err)
+	}
+	msg := fmt.Sprintf("[%d] %s", apiErr.StatusCode, apiErr.Message)
+	if _, _, nerr := e.wc.Notes.Create(ctx, orderID, &woocommerce.NoteRequest{Note: fmt.Sprintf(NoteRefundFailed, msg)}); nerr != nil {
+		return false, errors.Join(fmt.Errorf("%w: %s", ErrRefundRefused, msg), nerr)
+	}
+	if _, derr := e.wc.Refunds.Delete(ctx, orderID, recordID); derr != nil {
+		return false, errors.Join(fmt.Errorf("%w: %s", ErrRefundRefused, msg), derr)
+	}
+	return false, fmt.Errorf("%w: %s", ErrRefundRefused, msg)
+}
+
+func newMarker() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,60 @@
+package ordermgmt
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+)
+
+// SessionOrder builds the Dintero order of a checkout session from a
+// WooCommerce order, with the line ids capture and refunds will use: the
+// item's MetaLineID (else its id) for products, the name for fees, and for
+// a single shipping line a shipping option with the order's
+// MetaShippingLineID (else method:instance). It is what the Dintero plugin
+// sends when the customer pays; tests and demos use it to pay orders.
+func SessionOrder(o *woocommerce.Order) (dintero.Order, error) {
+	ls, err := NewLines(o, nil)
+	if err != nil {
+		return dintero.Order{}, err
+	}
+	total, err := ls.Currency.ToMinor(o.Total)
+	if err != nil {
+		return dintero.Order{}, err
+	}
+	out := dintero.Order{Amount: total, Currency: o.Currency, MerchantReference: OrderReference(o.ID), MerchantReference2: o.Number}
+	sum := int64(0)
+	shipping := 0
+	for _, l := range ls.Lines {
+		if l.Kind == ShippingLine {
+			shipping++
+		}
+	}
+	for _, l := range ls.Lines {
+		if l.Gross <= 0 {
+			continue
+		}
+		sum += l.Gross
+		out.VATAmount += l.Tax
+		if l.Kind == ShippingLine && shipping == 1 {
+			out.ShippingOption = &dintero.ShippingOption{ID: l.LineID, LineID: l.LineID, Amount: l.Gross, VATAmount: l.Tax,
+				VAT: dintero.Number{Decimal: l.VAT}, Title: l.Description, DeliveryMethod: "delivery"}
+			continue
+		}
+		out.Items = append(out.Items, l.item(l.Quantity, l.Gross, l.Tax))
+	}
+	if diff := total - sum; diff != 0 {
+		if diff < 0 {
+			return dintero.Order{}, errors.New("ordermgmt: the order's lines add up to more than its total")
+		}
+		out.Items = append(out.Items, dintero.Item{ID: dintero.RoundingLineID, LineID: dintero.RoundingLineID,
+			Description: "Rounding fee", Quantity: dintero.N(1), Amount: diff})
+	}
+	for _, it := range out.Items {
+		if strings.TrimSpace(it.LineID) == "" {
+			return dintero.Order{}, errors.New("ordermgmt: a line has no line id")
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,96 @@
+package ordermgmt
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+)
+
+// Settings are the plugin's Order Management settings. The zero value
+// means the defaults, which are the plugin's; merchants change the
+// statuses, so every set is configurable.
+type Settings struct {
+	// CaptureStatuses capture the payment when an order reaches them
+	// (default: completed).
+	CaptureStatuses []woocommerce.Status
+	// CancelStatuses void the authorization (default: cancelled).
+	CancelStatuses []woocommerce.Status
+	// RefundStatuses refund what is left when an order reaches them and
+	// refunding on status change is on (default: refunded).
+	RefundStatuses []woocommerce.Status
+	// NoRefundOnStatusChange turns off "Refund by changing order status",
+	// which is on by default as in the plugin.
+	NoRefundOnStatusChange bool
+	// AuthorizedStatus is the status an order takes once Dintero has
+	// authorized it (default: processing).
+	AuthorizedStatus woocommerce.Status
+	// ManualReviewStatus is the status of an order Dintero holds for review,
+	// ON_HOLD (default: manual-review).
+	ManualReviewStatus woocommerce.Status
+	// FailureStatus is where an order goes when a capture or void fails
+	// (default: on-hold).
+	FailureStatus woocommerce.Status
+	// PaymentMethod marks the orders paid with Dintero; others are left
+	// alone (default: dintero_checkout).
+	PaymentMethod string
+	// CaptureTolerance is how many minor units the order total may exceed
+	// what Dintero has left to capture, for rounding; the capture is then
+	// of what Dintero has left (default 0).
+	CaptureTolerance int64
+}
+
+// withDefaults fills zero fields and checks that the status sets do not
+// overlap, which would make one status change mean two things.
+func (s Settings) withDefaults() (Settings, error) {
+	if len(s.CaptureStatuses) == 0 {
+		s.CaptureStatuses = []woocommerce.Status{woocommerce.StatusCompleted}
+	}
+	if len(s.CancelStatuses) == 0 {
+		s.CancelStatuses = []woocommerce.Status{woocommerce.StatusCancelled}
+	}
+	if len(s.RefundStatuses) == 0 {
+		s.RefundStatuses = []woocommerce.Status{woocommerce.StatusRefunded}
+	}
+	if s.AuthorizedStatus == "" {
+		s.AuthorizedStatus = woocommerce.StatusProcessing
+	}
+	if s.ManualReviewStatus == "" {
+		s.ManualReviewStatus = woocommerce.StatusManualReview
+	}
+	if s.FailureStatus == "" {
+		s.FailureStatus = woocommerce.StatusOnHold
+	}
+	if s.PaymentMethod == "" {
+		s.PaymentMethod = "dintero_checkout"
+	}
+	if s.CaptureTolerance < 0 {
+		return s, errors.New("ordermgmt: negative capture tolerance")
+	}
+	sets := map[string][]woocommerce.Status{"capture": s.CaptureStatuses, "cancel": s.CancelStatuses, "refund": s.RefundStatuses}
+	seen := map[woocommerce.Status]string{}
+	for name, set := range sets {
+		for _, st := range set {
+			if st == "" {
+				return s, fmt.Errorf("ordermgmt: empty status in the %s statuses", name)
+			}
+			if other, ok := seen[st]; ok {
+				return s, fmt.Errorf("ordermgmt: status %q is both a %s and a %s status", st, other, name)
+			}
+			seen[st] = name
+		}
+	}
+	for _, st := range []woocommerce.Status{s.AuthorizedStatus, s.ManualReviewStatus, s.FailureStatus} {
+		if name, ok := seen[st]; ok {
+			return s, fmt.Errorf("ordermgmt: status %q is also a %s status", st, name)
+		}
+	}
+	return s, nil
+}
+
+func (s *Settings) isCapture(st woocommerce.Status) bool {
+	return slices.Contains(s.CaptureStatuses, st)
+}
+func (s *Settings) isCancel(st woocommerce.Status) bool { return slices.Contains(s.CancelStatuses, st) }
+func (s *Settings) isRefund(st woocommerce.Status) bool { return slices.Contains(s.RefundStatuses, st) }

@@ -1,0 +1,184 @@
+package ordermgmt_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
+	"github.com/dinterowoo/dinterowoo/ordermgmt"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
+	"github.com/shopspring/decimal"
+)
+
+// world is a store, a Dintero, and an engine between them, with the
+// engine's webhook and callback handlers served on loopback.
+type world struct {
+	t      *testing.T
+	store  *wctest.Server
+	dt     *dinterotest.Server
+	wc     *woocommerce.Client
+	dc     *dintero.Client
+	engine *ordermgmt.Engine
+	hooks  *httptest.Server
+}
+
+const (
+	webhookSecret  = "wc-webhook-secret"
+	callbackSecret = "dintero-callback-secret"
+)
+
+func d(s string) decimal.Decimal   { return decimal.RequireFromString(s) }
+func dp(s string) *decimal.Decimal { v := d(s); return &v }
+
+type worldOption struct {
+	settings ordermgmt.Settings
+	webhooks bool
+}
+
+func newWorld(t *testing.T, opts ...func(*worldOption)) *world {
+	t.Helper()
+	var o worldOption
+	for _, f := range opts {
+		f(&o)
+	}
+	w := &world{t: t}
+	w.store = wctest.NewServer()
+	w.dt = dinterotest.NewServer(dinterotest.WithCallbackSecret([]byte(callbackSecret)))
+	fast := time.Millisecond
+	var err error
+	w.wc, err = w.store.Client(woocommerce.WithRetry(woocommerce.RetryPolicy{MinWait: fast, MaxWait: 5 * fast}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.dc, err = w.dt.Client(dintero.WithRetry(dintero.RetryPolicy{MinWait: fast, MaxWait: 5 * fast}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.engine, err = ordermgmt.New(w.wc, w.dc, ordermgmt.WithSettings(o.settings))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/woocommerce", w.engine.WebhookHandler(webhookSecret))
+	mux.Handle("/dintero/callback", w.engine.CallbackHandler(&dintero.CallbackVerifier{Secret: []byte(callbackSecret), AccountID: w.dt.AccountID()}))
+	w.hooks = httptest.NewServer(mux)
+	if o.webhooks {
+		if _, _, err := w.wc.Webhooks.Create(context.Background(), &woocommerce.WebhookRequest{
+			Topic: "order.updated", DeliveryURL: w.hooks.URL + "/woocommerce", Secret: webhookSecret}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		w.store.Close()
+		w.dt.Close()
+		w.hooks.Close()
+	})
+	return w
+}
+
+func withWebhooks(o *worldOption) { o.webhooks = true }
+
+func withSettings(s ordermgmt.Settings) func(*worldOption) {
+	return func(o *worldOption) { o.settings = s }
+}
+
+// nokOrder: two products at 25 % VAT, one at 15 %, and shipping at 25 %.
+func nokOrder() wctest.OrderSpec {
+	return wctest.OrderSpec{
+		Currency: "NOK", Status: woocommerce.StatusPending,
+		Lines: []wctest.LineSpec{
+			{Name: "Chair", Quantity: 2, UnitPrice: d("1000.00"), TaxRate: d("25")},
+			{Name: "Lamp", Quantity: 1, UnitPrice: d("399.20"), TaxRate: d("25")},
+			{Name: "Cookbook", Quantity: 3, UnitPrice: d("86.96"), TaxRate: d("15")},
+		},
+		Shipping: []wctest.ShippingSpec{{Title: "Posten", Total: d("79.20"), TaxRate: d("25")}},
+	}
+}
+
+// paid seeds an order and plays the customer paying it at Dintero with the
+// outcome; the callback reaches the engine.
+func (w *world) paid(spec wctest.OrderSpec, outcome dinterotest.Outcome) *woocommerce.Order {
+	w.t.Helper()
+	o := w.store.SeedOrder(spec)
+	w.pay(o, outcome)
+	got, ok := w.store.Order(o.ID)
+	if !ok {
+		w.t.Fatal("order vanished")
+	}
+	return got
+}
+
+func (w *world) pay(o *woocommerce.Order, outcome dinterotest.Outcome) *dintero.Transaction {
+	w.t.Helper()
+	ctx := context.Background()
+	order, err := ordermgmt.SessionOrder(o)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	created, _, err := w.dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{
+		URL: dintero.SessionURLs{ReturnURL: "https://shop.test/thanks",
+			CallbackURL: w.hooks.URL + "/dintero/callback?report_error=true&sid_parameter_name=sid"},
+		Order: order, ProfileID: "default"}, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	tx, err := w.dt.Pay(ctx, created.ID, outcome)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, cb := range w.dt.Callbacks() {
+		if cb.TransactionID == tx.ID && cb.Status != 200 {
+			w.t.Fatalf("callback answered %d", cb.Status)
+		}
+	}
+	return tx
+}
+
+func (w *world) tx(o *woocommerce.Order) dintero.Transaction {
+	w.t.Helper()
+	got, _ := w.store.Order(o.ID)
+	tx, ok := w.dt.Transaction(got.TransactionID)
+	if !ok {
+		w.t.Fatalf("order %d has no transaction %q", o.ID, got.TransactionID)
+	}
+	return tx
+}
+
+func (w *world) order(o *woocommerce.Order) *woocommerce.Order {
+	w.t.Helper()
+	got, _ := w.store.Order(o.ID)
+	return got
+}
+
+// notes returns the texts of an order's notes, oldest first.
+func (w *world) notes(o *woocommerce.Order) []string {
+	var out []string
+	for _, n := range w.store.Notes(o.ID) {
+		out = append(out, n.Note)
+	}
+	return out
+}
+
+func (w *world) wantNotes(o *woocommerce.Order, want ...string) {
+	w.t.Helper()
+	got := w.notes(o)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		w.t.Errorf("notes:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+func countEvents(tx dintero.Transaction, typ dintero.EventType) int {
+	n := 0
+	for _, e := range tx.Events {
+		if e.Event == typ && e.Success {
+			n++
+		}
+	}
+	return n
+}
