@@ -390,3 +390,5 @@ func TestRefundStatusBeforeCapture(t *testing.T) {
 		t.Errorf("notes %q", notes)
 	}
 }
+
+func ordermgmtRefund100() ordermgmt.RefundRequest { return ordermgmt.RefundRequest{Amount: d("100")} }

@@ -1,0 +1,264 @@
+package ordermgmt_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
+)
+
+func TestMerchantCompletesInAdminWebhookCaptures(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, withWebhooks)
+	o := w.paid(nokOrder(), dinterotest.Authorized)
+	w.store.SetStatus(o.ID, woocommerce.StatusCompleted) // the admin's Update button
+	w.store.WaitWebhooks()
+	if tx := w.tx(o); tx.Status != dintero.StatusCaptured {
+		t.Fatalf("tx %s", tx.Status)
+	}
+	notes := w.notes(o)
+	if notes[len(notes)-2] != "Order status changed from Processing to Completed." ||
+		notes[len(notes)-1] != "The Dintero order has been captured. Captured amount: 3398.01 NOK." {
+		t.Errorf("notes %q", notes)
+	}
+}
+
+// signedDelivery is a webhook delivery of the order as it is now.
+func signedDelivery(t *testing.T, w *world, id int64) []byte {
+	t.Helper()
+	o, _ := w.store.Order(id)
+	body, _ := json.Marshal(o)
+	return body
+}
+
+func post(h http.Handler, body []byte) int {
+	r := httptest.NewRequest(http.MethodPost, "/woocommerce", bytes.NewReader(body))
+	r.Header.Set(woocommerce.HeaderSignature, woocommerce.SignWebhook(body, webhookSecret))
+	r.Header.Set(woocommerce.HeaderTopic, "order.updated")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec.Code
+}
+
+func TestDuplicatedAndReorderedWebhooks(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	o := w.paid(nokOrder(), dinterotest.Authorized)
+	old := signedDelivery(t, w, o.ID) // processing
+	w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
+	fresh := signedDelivery(t, w, o.ID) // completed
+	h := w.engine.WebhookHandler(webhookSecret)
+	// Ten copies of both, newest first, concurrently.
+	var wg sync.WaitGroup
+	for range 10 {
+		for _, b := range [][]byte{fresh, old} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if code := post(h, b); code != 200 {
+					t.Errorf("delivery answered %d", code)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	tx := w.tx(o)
+	if countEvents(tx, dintero.EventCapture) != 1 || w.dt.Requests(dinterotest.RouteCapture) != 1 {
+		t.Errorf("captures %d, requests %d", countEvents(tx, dintero.EventCapture), w.dt.Requests(dinterotest.RouteCapture))
+	}
+	n := 0
+	for _, note := range w.notes(o) {
+		if note == "The Dintero order has been captured. Captured amount: 3398.01 NOK." {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("capture notes %d", n)
+	}
+	// A forged delivery is refused.
+	r := httptest.NewRequest(http.MethodPost, "/woocommerce", bytes.NewReader(fresh))
+	r.Header.Set(woocommerce.HeaderSignature, woocommerce.SignWebhook(fresh, "guess"))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != http.StatusUnauthorized {
+		t.Errorf("forged: %d", rec.Code)
+	}
+}
+
+func TestCallbackHandlerAnswers(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	o := w.paid(nokOrder(), dinterotest.Authorized)
+	tx := w.tx(o)
+	h := w.engine.CallbackHandler(&dintero.CallbackVerifier{Secret: []byte(callbackSecret), AccountID: w.dt.AccountID()})
+	call := func(query string, sign bool) int {
+		u, _ := url.Parse("https://shop.example/dintero/callback?" + query)
+		r := httptest.NewRequest(http.MethodGet, u.String(), nil)
+		if sign {
+			r.Header.Set(dintero.SignatureHeader, dintero.SignCallback([]byte(callbackSecret), w.dt.AccountID(), "GET", u, time.Now()))
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec.Code
+	}
+	if code := call("transaction_id="+tx.ID+"&merchant_reference=1", true); code != 200 {
+		t.Errorf("good callback: %d", code)
+	}
+	if code := call("transaction_id="+tx.ID, false); code != 400 {
+		t.Errorf("unsigned: %d", code)
+	}
+	if code := call("merchant_reference=1", true); code != 400 {
+		t.Errorf("no transaction: %d", code)
+	}
+	if code := call("transaction_id=T12345678.nope", true); code != 400 {
+		t.Errorf("unknown transaction: %d", code)
+	}
+	// A transaction whose order the store does not have: 500, so Dintero
+	// tries again (the order may not be saved yet).
+	ctx := context.Background()
+	created, _, _ := w.dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{URL: dintero.SessionURLs{ReturnURL: "https://r"},
+		ProfileID: "default", Order: dintero.Order{Amount: 100, Currency: "NOK", MerchantReference: "999999"}}, nil)
+	orphan, _ := w.dt.Pay(ctx, created.ID, dinterotest.Authorized)
+	if code := call("transaction_id="+orphan.ID, true); code != 500 {
+		t.Errorf("unknown order: %d", code)
+	}
+	// The query is never trusted: a transaction of another order does not
+	// touch this one.
+	other := w.paid(nokOrder(), dinterotest.Authorized)
+	if code := call("transaction_id="+w.tx(other).ID+"&merchant_reference="+dintero.N(o.ID).String(), true); code != 200 {
+		t.Errorf("other order: %d", code)
+	}
+	if got := w.order(o); got.TransactionID != tx.ID {
+		t.Errorf("order relinked to %s", got.TransactionID)
+	}
+}
+
+func TestPollerReconcilesWhatWebhooksMissed(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t) // no webhooks: they were all lost
+	ctx := context.Background()
+	start := time.Now().Add(-time.Minute)
+	var orders []*woocommerce.Order
+	for range 12 {
+		o := w.paid(nokOrder(), dinterotest.Authorized)
+		w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
+		orders = append(orders, o)
+	}
+	other := nokOrder()
+	other.PaymentMethod = "bacs"
+	w.store.SeedOrder(other)
+	res, err := w.engine.Poll(ctx, start, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Checked != 12 || len(res.Failed) != 0 || !res.Until.After(start) {
+		t.Errorf("poll %+v", res)
+	}
+	for _, o := range orders {
+		if tx := w.tx(o); tx.Status != dintero.StatusCaptured {
+			t.Errorf("order %d: %s", o.ID, tx.Status)
+		}
+	}
+	// Polling again moves no money.
+	w.engine.Poll(ctx, start, 4)
+	if n := w.dt.Requests(dinterotest.RouteCapture); n != 12 {
+		t.Errorf("captures %d", n)
+	}
+}
+
+func TestNoteFailureIsRetriedWithoutMovingMoneyAgain(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	o := w.paid(nokOrder(), dinterotest.Authorized)
+	// The capture succeeds; the note after it fails (a crash there).
+	w.store.InjectFault(wctest.RouteCreateNote, wctest.Fault{Status: 503, Times: 4})
+	if _, err := w.engine.Capture(ctx, o.ID); err == nil {
+		t.Fatal("expected the note failure")
+	}
+	if _, err := w.engine.Reconcile(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if countEvents(w.tx(o), dintero.EventCapture) != 1 {
+		t.Error("captured twice")
+	}
+	n := 0
+	for _, note := range w.notes(o) {
+		if note == "The Dintero order has been captured. Captured amount: 3398.01 NOK." {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("capture notes %d", n)
+	}
+}
+
+func TestCrashBetweenEverySteps(t *testing.T) {
+	t.Parallel()
+	// Each WooCommerce or Dintero route fails once, at the start of a
+	// refund and then a capture; whatever failed, a later Reconcile leaves
+	// exactly one money movement and its note.
+	routes := []struct {
+		name   string
+		inject func(w *world)
+		// extraNotes is how many repeated notes the failure may cause: the
+		// note is written before the meta that says so, by design.
+		extraNotes int
+	}{
+		{"dintero refund 503", func(w *world) {
+			w.dt.InjectFault(dinterotest.RouteRefund, dinterotest.Fault{Status: 503, Times: 1})
+		}, 0},
+		{"dintero refund dropped", func(w *world) {
+			w.dt.InjectFault(dinterotest.RouteRefund, dinterotest.Fault{DropAfterCommit: true, Times: 1})
+		}, 0},
+		{"woocommerce record dropped", func(w *world) {
+			w.store.InjectFault(wctest.RouteCreateRefund, wctest.Fault{DropAfterCommit: true, Times: 1})
+		}, 0},
+		{"note lost", func(w *world) {
+			w.store.InjectFault(wctest.RouteCreateNote, wctest.Fault{Status: 500, Times: 1})
+		}, 0},
+		{"meta lost", func(w *world) {
+			w.store.InjectFault(wctest.RouteUpdateOrder, wctest.Fault{Status: 500, Times: 1})
+		}, 1},
+		{"read lost", func(w *world) {
+			w.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: 500, Times: 1})
+		}, 0},
+	}
+	for _, rt := range routes {
+		t.Run(rt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			ctx := context.Background()
+			o := w.captured()
+			rt.inject(w)
+			w.engine.Refund(ctx, o.ID, ordermgmtRefund100())
+			for range 3 {
+				w.engine.Reconcile(ctx, o.ID)
+			}
+			tx := w.tx(o)
+			records := w.store.Refunds(o.ID)
+			if len(records) > 1 || tx.RefundedAmount() != int64(len(records))*10000 || countEvents(tx, dintero.EventRefund) != len(records) {
+				t.Fatalf("records %d, refunded %d in %d events", len(records), tx.RefundedAmount(), countEvents(tx, dintero.EventRefund))
+			}
+			n := 0
+			for _, note := range w.notes(o) {
+				if note == "The Dintero order has been partially refunded. Refunded amount: 100.00 NOK." {
+					n++
+				}
+			}
+			if n < len(records) || n > len(records)+rt.extraNotes {
+				t.Errorf("%d notes for %d refunds", n, len(records))
+			}
+		})
+	}
+}
