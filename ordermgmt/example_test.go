@@ -20,7 +20,7 @@ func demo() (*ordermgmt.Engine, *wctest.Server, *dinterotest.Server, *woocommerc
 	dc, _ := dt.Client()
 	engine, _ := ordermgmt.New(wc, dc)
 	o := store.SeedOrder(wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusPending,
-		Lines: []wctest.LineSpec{{Name: "Chair", Quantity: 2, UnitPrice: decimal.RequireFromString("1000"), TaxRate: decimal.RequireFromString("25")}},
+		Lines:    []wctest.LineSpec{{Name: "Chair", Quantity: 2, UnitPrice: decimal.RequireFromString("1000"), TaxRate: decimal.RequireFromString("25")}},
 		Shipping: []wctest.ShippingSpec{{Title: "Posten", Total: decimal.RequireFromString("79.20"), TaxRate: decimal.RequireFromString("25")}},
 	})
 	ctx := context.Background()
