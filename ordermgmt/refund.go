@@ -57,39 +57,11 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 		return nil, err
 	}
 	defer unlock()
-	st, err := e.read(ctx, orderID)
+	pr, err := e.prepareRefund(ctx, orderID, req)
 	if err != nil {
 		return nil, err
 	}
-	o, tx := st.Order, st.Transaction
-	switch {
-	case o.PaymentMethod != e.settings.PaymentMethod:
-		return nil, ErrNotDintero
-	case tx == nil:
-		return nil, fmt.Errorf("%w: the order has no transaction id", ErrNotDintero)
-	case !tx.Status.CanRefund():
-		return nil, fmt.Errorf("%w (Dintero status %s)", ErrNotCaptured, tx.Status)
-	}
-	ls, err := NewLines(o, st.Refunds)
-	if err != nil {
-		return nil, err
-	}
-	total, err := ls.Currency.ToMinor(o.Total)
-	if err != nil {
-		return nil, err
-	}
-	orderLeft := total
-	for _, r := range st.Refunds {
-		a, err := ls.Currency.ToMinor(r.Amount)
-		if err != nil {
-			return nil, err
-		}
-		orderLeft -= a
-	}
-	plan, err := planRefund(ls, req, orderLeft, tx.RemainingToRefund())
-	if err != nil {
-		return nil, err
-	}
+	o, tx, ls, plan, total, orderLeft := pr.state.Order, pr.state.Transaction, pr.lines, pr.plan, pr.total, pr.orderLeft
 	reason := req.Reason
 	if reason == "" {
 		reason = RefundReason
@@ -124,6 +96,80 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 		return res, fmt.Errorf("ordermgmt: the refund was made, but its note was not recorded: %w", err)
 	}
 	return res, nil
+}
+
+// preparedRefund is a validated refund request and the state it was
+// validated against.
+type preparedRefund struct {
+	state     State
+	lines     *Lines
+	plan      *refundPlan
+	total     int64 // the order total, minor units
+	orderLeft int64 // what WooCommerce has left to refund
+}
+
+func (e *Engine) prepareRefund(ctx context.Context, orderID int64, req RefundRequest) (*preparedRefund, error) {
+	st, err := e.read(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	o, tx := st.Order, st.Transaction
+	switch {
+	case o.PaymentMethod != e.settings.PaymentMethod:
+		return nil, ErrNotDintero
+	case tx == nil:
+		return nil, fmt.Errorf("%w: the order has no transaction id", ErrNotDintero)
+	case !tx.Status.CanRefund():
+		return nil, fmt.Errorf("%w (Dintero status %s)", ErrNotCaptured, tx.Status)
+	}
+	ls, err := NewLines(o, st.Refunds)
+	if err != nil {
+		return nil, err
+	}
+	total, err := ls.Currency.ToMinor(o.Total)
+	if err != nil {
+		return nil, err
+	}
+	orderLeft := total
+	for _, r := range st.Refunds {
+		a, err := ls.Currency.ToMinor(r.Amount)
+		if err != nil {
+			return nil, err
+		}
+		orderLeft -= a
+	}
+	plan, err := planRefund(ls, req, orderLeft, tx.RemainingToRefund())
+	if err != nil {
+		return nil, err
+	}
+	return &preparedRefund{state: st, lines: ls, plan: plan, total: total, orderLeft: orderLeft}, nil
+}
+
+// RefundPreview is what a refund would send, computed and validated as
+// Refund does, with nothing moved.
+type RefundPreview struct {
+	// Amount is the refund in minor units, Currency its currency.
+	Amount   int64
+	Currency string
+	// Items are the lines Dintero would get.
+	Items []dintero.Item
+	// LeftAfter is what WooCommerce would have left to refund afterwards.
+	LeftAfter int64
+}
+
+// PreviewRefund validates req as Refund would and returns what it would
+// send, without recording or moving anything: the confirmation step of a
+// refund tool.
+func (e *Engine) PreviewRefund(ctx context.Context, orderID int64, req RefundRequest) (*RefundPreview, error) {
+	pr, err := e.prepareRefund(ctx, orderID, req)
+	if err != nil {
+		return nil, err
+	}
+	pv := &RefundPreview{Amount: pr.plan.amount, Currency: pr.lines.Currency.Code, LeftAfter: pr.orderLeft - pr.plan.amount}
+	for _, pl := range pr.plan.lines {
+		pv.Items = append(pv.Items, pl.line.item(pl.quantity, pl.gross, pl.tax))
+	}
+	return pv, nil
 }
 
 // recordRefund creates the WooCommerce record. If the outcome is unknown,

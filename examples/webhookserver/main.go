@@ -1,0 +1,186 @@
+// Command webhookserver is a production-shaped order-management service:
+// WooCommerce webhooks and Dintero callbacks on one mux, the poller as a
+// safety net for lost webhooks, structured logs, graceful shutdown, and
+// configuration from the environment.
+//
+//	go run ./examples/webhookserver -demo   # in-process store and Dintero, a few orders, then exit
+//
+// For a real store set:
+//
+//	ADDR                   listen address (default :8080)
+//	WC_URL, WC_KEY, WC_SECRET
+//	WC_WEBHOOK_SECRET      the secret of the order.updated webhook pointing at /hooks/woocommerce
+//	DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID, DINTERO_CLIENT_SECRET
+//	DINTERO_CALLBACK_SECRET  the account's callback signature secret (optional, recommended)
+//	POLL_INTERVAL          how often the poller runs (default 1m)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/ordermgmt"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+)
+
+func main() {
+	demo := flag.Bool("demo", false, "run against in-process servers, drive a few orders, and exit")
+	flag.Parse()
+	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	if *demo {
+		err = runDemo(ctx, log)
+	} else {
+		var cfg *config
+		if cfg, err = configFromEnv(); err == nil {
+			err = serve(ctx, cfg, log, nil)
+		}
+	}
+	if err != nil {
+		log.Error("webhookserver stopped", "error", err)
+		os.Exit(1)
+	}
+}
+
+// config is the service's configuration.
+type config struct {
+	addr           string
+	wc             *woocommerce.Client
+	dc             *dintero.Client
+	webhookSecret  string
+	callbackSecret string
+	accountID      string
+	pollInterval   time.Duration
+}
+
+func configFromEnv() (*config, error) {
+	need := func(k string) (string, error) {
+		if v := os.Getenv(k); v != "" {
+			return v, nil
+		}
+		return "", fmt.Errorf("%s is not set", k)
+	}
+	var missing []error
+	get := func(k string) string {
+		v, err := need(k)
+		if err != nil {
+			missing = append(missing, err)
+		}
+		return v
+	}
+	cfg := &config{addr: os.Getenv("ADDR"), pollInterval: time.Minute, callbackSecret: os.Getenv("DINTERO_CALLBACK_SECRET")}
+	wcURL, wcKey, wcSecret := get("WC_URL"), get("WC_KEY"), get("WC_SECRET")
+	cfg.webhookSecret = get("WC_WEBHOOK_SECRET")
+	cfg.accountID = get("DINTERO_ACCOUNT_ID")
+	clientID, clientSecret := get("DINTERO_CLIENT_ID"), get("DINTERO_CLIENT_SECRET")
+	if err := errors.Join(missing...); err != nil {
+		return nil, err
+	}
+	if cfg.addr == "" {
+		cfg.addr = ":8080"
+	}
+	if v := os.Getenv("POLL_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("POLL_INTERVAL %q is not a positive duration", v)
+		}
+		cfg.pollInterval = d
+	}
+	var err error
+	if cfg.wc, err = woocommerce.New(wcURL, wcKey, wcSecret); err != nil {
+		return nil, err
+	}
+	if cfg.dc, err = dintero.New(cfg.accountID, clientID, clientSecret, dintero.WithSystem("woocommerce", "")); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// serve runs the service until ctx ends, then shuts down gracefully:
+// deliveries under way finish, the poller stops. ready, if set, receives
+// the listening address.
+func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- string) error {
+	engine, err := ordermgmt.New(cfg.wc, cfg.dc, ordermgmt.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	var verifier *dintero.CallbackVerifier
+	if cfg.callbackSecret != "" {
+		verifier = &dintero.CallbackVerifier{Secret: []byte(cfg.callbackSecret), AccountID: cfg.accountID}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /hooks/woocommerce", logged(log, "woocommerce", engine.WebhookHandler(cfg.webhookSecret)))
+	mux.Handle("/hooks/dintero", logged(log, "dintero", engine.CallbackHandler(verifier)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	pollCtx, stopPoll := context.WithCancel(ctx)
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		engine.RunPoller(pollCtx, time.Now().Add(-24*time.Hour), cfg.pollInterval, 5*time.Minute, 8, func(err error) {
+			log.Warn("poll failed; the next round retries", "error", err)
+		})
+	}()
+
+	select {
+	case err := <-errc:
+		stopPoll()
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	stopPoll()
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdown)
+	<-polled
+	return err
+}
+
+// logged logs each delivery's outcome: source, status and duration.
+func logged(log *slog.Logger, source string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		level := slog.LevelInfo
+		if rec.status >= 500 {
+			level = slog.LevelWarn
+		}
+		log.Log(r.Context(), level, "delivery", "source", source, "status", rec.status, "duration", time.Since(start).Round(time.Microsecond))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
