@@ -1,7 +1,6 @@
 package woocommerce
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -158,14 +157,5 @@ func (c *Client) do(ctx context.Context, cl call, out any) (*Response, error) {
 	if r.HTTP.StatusCode < 200 || r.HTTP.StatusCode > 299 {
 		return resp, newAPIError(cl.op, r)
 	}
-	if out != nil && len(bytes.TrimSpace(r.Body)) > 0 {
-		if err := json.Unmarshal(r.Body, out); err != nil {
-			derr := fmt.Errorf("%s: decoding %d answer: %w", cl.op, r.HTTP.StatusCode, err)
-			if cl.movesMoney {
-				derr = fmt.Errorf("%w (%w)", derr, ErrOutcomeUnknown)
-			}
-			return resp, derr
-		}
-	}
-	return resp, nil
+	return resp, r.Decode(cl.op, out, cl.movesMoney)
 }

@@ -1,6 +1,8 @@
 package dinterotest
 
-import "time"
+import (
+	"time"
+)
 
 // Route names a group of endpoints for fault injection and request counts.
 type Route string
@@ -42,48 +44,21 @@ type Fault struct {
 	Times int
 }
 
-type faultState struct {
-	Fault
-	used int
-}
-
-// InjectFault queues f on route. Faults apply in the order injected; one
-// with Times left is used before the next.
-func (s *Server) InjectFault(route Route, f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults[route] = append(s.faults[route], &faultState{Fault: f})
-}
+// InjectFault queues f on route; faults apply in the order injected.
+func (s *Server) InjectFault(route Route, f Fault) { s.faults.Inject(route, f, f.Times) }
 
 // ClearFaults removes every injected fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.faults)
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 // takeFault counts a request on route and returns the fault that applies
 // to it, if any.
 func (s *Server) takeFault(route Route) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests[route]++
-	q := s.faults[route]
-	if len(q) == 0 {
+	f, ok := s.faults.Take(route)
+	if !ok {
 		return nil
 	}
-	f := q[0]
-	f.used++
-	if f.Times > 0 && f.used >= f.Times {
-		s.faults[route] = q[1:]
-	}
-	out := f.Fault
-	return &out
+	return &f
 }
 
 // Requests returns how many requests reached route, faulty ones included.
-func (s *Server) Requests(route Route) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests[route]
-}
+func (s *Server) Requests(route Route) int { return s.faults.Requests(route) }

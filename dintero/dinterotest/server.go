@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"github.com/dinterowoo/dinterowoo/internal/faultinject"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -34,13 +35,13 @@ type Server struct {
 	http *http.Client // for callbacks
 	wg   sync.WaitGroup
 
+	faults faultinject.Queue[Route, Fault]
+
 	mu       sync.Mutex
 	tokens   map[string]time.Time // token -> expiry
 	sessions map[string]*dintero.Session
 	txs      map[string]*txState
 	txOrder  []string // creation order
-	faults   map[Route][]*faultState
-	requests map[Route]int
 	sent     []CallbackRecord
 	closed   bool
 }
@@ -98,8 +99,6 @@ func NewServer(opts ...Option) *Server {
 		tokens:   map[string]time.Time{},
 		sessions: map[string]*dintero.Session{},
 		txs:      map[string]*txState{},
-		faults:   map[Route][]*faultState{},
-		requests: map[Route]int{},
 		http:     &http.Client{Timeout: 10 * time.Second},
 	}
 	mux := http.NewServeMux()

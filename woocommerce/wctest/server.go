@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/dinterowoo/dinterowoo/internal/faultinject"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -34,6 +35,8 @@ type Server struct {
 	hook *http.Client
 	wg   sync.WaitGroup
 
+	faults faultinject.Queue[Route, Fault]
+
 	mu         sync.Mutex
 	nextID     int64
 	orders     map[int64]*orderState
@@ -41,8 +44,6 @@ type Server struct {
 	webhooks   map[int64]*webhookState
 	deliveries []DeliveryRecord
 	nonces     map[string]time.Time
-	faults     map[Route][]*faultState
-	requests   map[Route]int
 	closed     bool
 }
 
@@ -85,8 +86,7 @@ func NewServer(opts ...Option) *Server {
 	}
 	s := &Server{
 		cfg: cfg, nextID: 100, orders: map[int64]*orderState{}, webhooks: map[int64]*webhookState{},
-		nonces: map[string]time.Time{}, faults: map[Route][]*faultState{}, requests: map[Route]int{},
-		hook: &http.Client{Timeout: 60 * time.Second},
+		nonces: map[string]time.Time{}, hook: &http.Client{Timeout: 60 * time.Second},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL + "/"
