@@ -238,7 +238,7 @@ func CheckOrder(o *Order) error {
 			return errorf("line_id %q appears twice", it.LineID)
 		}
 		seen[it.LineID] = true
-		if it.Amount < 0 {
+		if it.Amount < 0 && it.LineID != RoundingLineID {
 			return errorf("order.items[%d] has a negative amount", i)
 		}
 		sum += it.Amount

@@ -366,7 +366,7 @@ func checkItems(op string, amount int64, items []Item) error {
 		if (it.Amount < 0 && it.LineID != RoundingLineID) || it.VATAmount < 0 {
 			return invalid(op, "item %q has a negative amount", it.LineID)
 		}
-		if it.VATAmount > it.Amount {
+		if it.VATAmount > max(it.Amount, 0) {
 			return invalid(op, "item %q: vat_amount %d is more than its amount %d", it.LineID, it.VATAmount, it.Amount)
 		}
 		sum += it.Amount

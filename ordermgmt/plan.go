@@ -276,12 +276,10 @@ func PlanState(st State, s Settings) (*Plan, error) {
 	case (tx.Status == dintero.StatusAuthorized || tx.Status.IsCaptured()) && o.Status == woocommerce.StatusPending:
 		note("placed:"+tx.ID, fmt.Sprintf(NotePlaced, tx.ID))
 		add(Action{Kind: ActSetStatus, Status: s.AuthorizedStatus})
-	case tx.Status == dintero.StatusAuthorizationVoided && !s.isCancel(o.Status) &&
-		o.Status != woocommerce.StatusFailed && !s.isRefund(o.Status):
+	case tx.Status == dintero.StatusAuthorizationVoided && !s.isCancel(o.Status):
 		add(Action{Kind: ActNote, Note: NoteCanceledInDintero})
 		add(Action{Kind: ActSetStatus, Status: s.CancelStatuses[0]})
-	case (tx.Status == dintero.StatusDeclined || tx.Status == dintero.StatusFailed) && slices.Contains(
-		[]woocommerce.Status{woocommerce.StatusPending, s.ManualReviewStatus, s.AuthorizedStatus, woocommerce.StatusOnHold}, o.Status):
+	case (tx.Status == dintero.StatusDeclined || tx.Status == dintero.StatusFailed) && o.Status != woocommerce.StatusFailed:
 		add(Action{Kind: ActNote, Note: NoteNotApproved})
 		add(Action{Kind: ActSetStatus, Status: woocommerce.StatusFailed})
 	}

@@ -127,6 +127,10 @@ func TestPlanTable(t *testing.T) {
 		{"manual review, failed: failed", planOrder("manual-review"), planTx(dintero.StatusFailed),
 			"note: The order was not approved by Dintero. | status: failed"},
 		{"failed stays failed", planOrder("failed"), planTx(dintero.StatusFailed), ""},
+		{"completed, failed payment: failed", planOrder("completed"), planTx(dintero.StatusFailed),
+			"note: The order was not approved by Dintero. | status: failed"},
+		{"refunded, voided: cancelled", planOrder("refunded"), planTx(dintero.StatusAuthorizationVoided),
+			"note: The order was CANCELED in the Dintero. | status: cancelled"},
 		{"processing, authorized: nothing", planOrder("processing"), planTx(dintero.StatusAuthorized), ""},
 	}
 	for _, tt := range tests {

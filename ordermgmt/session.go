@@ -45,9 +45,8 @@ func SessionOrder(o *woocommerce.Order) (dintero.Order, error) {
 		out.Items = append(out.Items, l.item(l.Quantity, l.Gross, l.Tax))
 	}
 	if diff := total - sum; diff != 0 {
-		if diff < 0 {
-			return dintero.Order{}, errors.New("ordermgmt: the order's lines add up to more than its total")
-		}
+		// Lines are rounded one by one, the total once: the plugin sends a
+		// balancing line (negative when the lines exceed the total).
 		out.Items = append(out.Items, dintero.Item{ID: dintero.RoundingLineID, LineID: dintero.RoundingLineID,
 			Description: "Rounding fee", Quantity: dintero.N(1), Amount: diff})
 	}

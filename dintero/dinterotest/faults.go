@@ -47,6 +47,22 @@ type Fault struct {
 // InjectFault queues f on route; faults apply in the order injected.
 func (s *Server) InjectFault(route Route, f Fault) { s.faults.Inject(route, f, f.Times) }
 
+// SetFaultFunc makes the server ask fn for a fault on every request that
+// has no injected fault: a soak test draws faults at random this way. fn
+// must be safe for concurrent use; nil turns it off.
+func (s *Server) SetFaultFunc(fn func(Route) *Fault) {
+	if fn == nil {
+		s.faults.SetChooser(nil)
+		return
+	}
+	s.faults.SetChooser(func(r Route) (Fault, bool) {
+		if f := fn(r); f != nil {
+			return *f, true
+		}
+		return Fault{}, false
+	})
+}
+
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() { s.faults.Clear() }
 

@@ -10,6 +10,7 @@ type Queue[R ~string, F any] struct {
 	mu       sync.Mutex
 	faults   map[R][]*entry[F]
 	requests map[R]int
+	chooser  func(R) (F, bool)
 }
 
 type entry[F any] struct {
@@ -35,6 +36,14 @@ func (q *Queue[R, F]) Clear() {
 	clear(q.faults)
 }
 
+// SetChooser sets a function asked for a fault when none is queued for a
+// route, for faults drawn at random at a rate; nil removes it.
+func (q *Queue[R, F]) SetChooser(choose func(R) (F, bool)) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.chooser = choose
+}
+
 // Take counts a request on route and returns the fault that applies to it.
 func (q *Queue[R, F]) Take(route R) (F, bool) {
 	q.mu.Lock()
@@ -46,6 +55,9 @@ func (q *Queue[R, F]) Take(route R) (F, bool) {
 	var zero F
 	list := q.faults[route]
 	if len(list) == 0 {
+		if q.chooser != nil {
+			return q.chooser(route)
+		}
 		return zero, false
 	}
 	e := list[0]

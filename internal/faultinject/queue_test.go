@@ -28,3 +28,22 @@ func TestQueue(t *testing.T) {
 		t.Error("fault after Clear")
 	}
 }
+
+func TestChooser(t *testing.T) {
+	var q Queue[string, int]
+	q.SetChooser(func(r string) (int, bool) { return 7, r == "x" })
+	q.Inject("x", 1, 1)
+	if f, _ := q.Take("x"); f != 1 {
+		t.Errorf("queued fault first: %d", f)
+	}
+	if f, ok := q.Take("x"); !ok || f != 7 {
+		t.Errorf("chosen fault: %d %v", f, ok)
+	}
+	if _, ok := q.Take("y"); ok {
+		t.Error("chooser said no")
+	}
+	q.SetChooser(nil)
+	if _, ok := q.Take("x"); ok {
+		t.Error("chooser removed")
+	}
+}
