@@ -313,7 +313,10 @@ func (s *soak) life(r *rand.Rand) {
 	s.mu.Lock()
 	s.txOf[o.ID] = tx.ID
 	s.mu.Unlock()
-	s.op(func(ctx context.Context, e *ordermgmt.Engine) error { _, err := e.ReconcileTransaction(ctx, o.ID, tx.ID); return err })
+	s.op(func(ctx context.Context, e *ordermgmt.Engine) error {
+		_, err := e.ReconcileTransaction(ctx, o.ID, tx.ID)
+		return err
+	})
 
 	for range 1 + r.IntN(6) {
 		switch r.IntN(9) {
