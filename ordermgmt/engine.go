@@ -202,11 +202,35 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 		}
 		return nil
 	}
+	// existing is the order's notes, read at most once, and only when a
+	// note may have been written without its key (see lazyKey).
+	var existing []*woocommerce.Note
+	readNotes := func() error {
+		if existing != nil {
+			return nil
+		}
+		ns, _, err := e.wc.Notes.List(ctx, o.ID, woocommerce.NotesInternal)
+		if ns == nil {
+			ns = []*woocommerce.Note{}
+		}
+		existing = ns
+		return err
+	}
 	for _, a := range plan.Actions {
 		var err error
 		switch a.Kind {
 		case ActNote:
-			err = writeNote(a.Note, a.NoteKey)
+			if lazyKey(a.NoteKey) {
+				// The note may be there already, written right after the
+				// money moved; then only its key is missing.
+				if err = readNotes(); err == nil && hasNote(existing, a) {
+					newKeys = append(newKeys, a.NoteKey)
+					continue // nothing written: not reported as done
+				}
+			}
+			if err == nil {
+				err = writeNote(a.Note, a.NoteKey)
+			}
 		case ActSetStatus:
 			// The notes first: the status change may wake other workers.
 			if err = flush(); err == nil {
@@ -223,7 +247,13 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 			switch {
 			case err != nil:
 			case ok:
-				if a.Note != "" {
+				switch {
+				case a.Note == "":
+				case lazyKey(a.NoteKey):
+					// The capture's key is recorded by a later Reconcile,
+					// which finds the note: a capture costs four calls.
+					err = writeNote(a.Note, "")
+				default:
 					err = writeNote(a.Note, a.NoteKey)
 				}
 			default:
@@ -317,6 +347,22 @@ func (e *Engine) moveMoney(ctx context.Context, st State, a Action) (bool, error
 		}
 	}
 	return false, nil
+}
+
+// lazyKey reports note keys recorded lazily: the capture note is written
+// right after the capture without a meta update, and the next Reconcile
+// that plans it again finds it among the notes and records its key.
+func lazyKey(key string) bool { return key == "capture" }
+
+// hasNote reports whether the notes hold a's note: for the capture, any
+// capture note (the amount in it depends on when it was written).
+func hasNote(notes []*woocommerce.Note, a Action) bool {
+	for _, n := range notes {
+		if n.Note == a.Note || a.NoteKey == "capture" && strings.HasPrefix(n.Note, NoteCaptured[:len(NoteCaptured)-1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // notedMeta is the MetaNoted entry for a set of note keys.
