@@ -102,12 +102,20 @@ func NewLines(o *woocommerce.Order, refunds []*woocommerce.Refund) (*Lines, erro
 	}
 	ls := &Lines{Currency: cur}
 	add := func(kind LineKind, id int64, lineID, desc string, qty int64, total, totalTax decimal.Decimal, taxes []woocommerce.Tax) error {
-		gross, err := cur.ToMinor(total.Add(totalTax))
+		tax, err := cur.ToMinor(totalTax)
 		if err != nil {
 			return err
 		}
-		tax, err := cur.ToMinor(totalTax)
-		if err != nil {
+		var gross int64
+		if cur.HasPrecision(total) && cur.HasPrecision(totalTax) {
+			// The usual case: both shown with the currency's decimals, so
+			// rounding their sum once is adding them.
+			net, err := cur.ToMinor(total)
+			if err != nil {
+				return err
+			}
+			gross = net + tax
+		} else if gross, err = cur.ToMinor(total.Add(totalTax)); err != nil {
 			return err
 		}
 		l := &Line{ItemID: id, Kind: kind, LineID: lineID, Description: desc, Quantity: qty, Gross: gross, Tax: tax,
@@ -213,8 +221,11 @@ func (ls *Lines) subtract(r *woocommerce.Refund) error {
 // proportion to WooCommerce's raw per-rate taxes, by largest remainder so
 // the parts add up exactly.
 func splitTax(cur money.Currency, total int64, taxes []woocommerce.Tax) []rateTax {
-	if len(taxes) == 0 {
+	switch len(taxes) {
+	case 0:
 		return nil
+	case 1:
+		return []rateTax{{rateID: int64(taxes[0].ID), minor: total}}
 	}
 	weights := make([]decimal.Decimal, len(taxes))
 	ids := make([]int64, len(taxes))
@@ -236,7 +247,11 @@ func splitTax(cur money.Currency, total int64, taxes []woocommerce.Tax) []rateTa
 // With no positive weight, everything goes to the first part.
 func allocate(total int64, weights []decimal.Decimal) []int64 {
 	parts := make([]int64, len(weights))
-	if len(weights) == 0 {
+	switch len(weights) {
+	case 0:
+		return parts
+	case 1:
+		parts[0] = total
 		return parts
 	}
 	sum := decimal.Zero
@@ -273,6 +288,11 @@ func allocate(total int64, weights []decimal.Decimal) []int64 {
 // the order's tax lines or, where WooCommerce did not send rate_percent,
 // tax / net, rounded to two decimals.
 func vatPercent(net, tax decimal.Decimal, taxes []woocommerce.Tax, rates map[int64]decimal.Decimal) decimal.Decimal {
+	if len(taxes) == 1 {
+		if r, ok := rates[int64(taxes[0].ID)]; ok && !r.IsZero() {
+			return r
+		}
+	}
 	pct := decimal.Zero
 	known := len(taxes) > 0
 	for _, t := range taxes {

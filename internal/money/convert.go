@@ -16,11 +16,64 @@ var ErrOutOfRange = errors.New("money: amount out of range")
 // NOK is -1 øre. This is the one rounding rule used when a WooCommerce
 // amount becomes a Dintero amount.
 func (cur Currency) ToMinor(d decimal.Decimal) (int64, error) {
+	if m, ok := cur.toMinorFast(d); ok {
+		return m, nil
+	}
 	minor := d.Shift(cur.Exponent).Round(0)
 	if minor.LessThan(minInt64) || minor.GreaterThan(maxInt64) {
 		return 0, fmt.Errorf("%w: %s %s", ErrOutOfRange, d.String(), cur.Code)
 	}
 	return minor.IntPart(), nil
+}
+
+// pow10 holds the powers of ten that fit in int64.
+var pow10 = func() [19]int64 {
+	var p [19]int64
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// toMinorFast converts amounts whose coefficient has at most 18 digits
+// with integer arithmetic, with no allocation; it reports false when the
+// amount needs the general path.
+func (cur Currency) toMinorFast(d decimal.Decimal) (int64, bool) {
+	if d.NumDigits() > 18 {
+		return 0, false
+	}
+	c, k := d.CoefficientInt64(), int(d.Exponent())+int(cur.Exponent)
+	switch {
+	case k == 0:
+		return c, true
+	case k > 0:
+		if k > 18 {
+			return 0, false
+		}
+		m := c * pow10[k]
+		if c != 0 && (m/pow10[k] != c || (m < 0) != (c < 0)) {
+			return 0, false // overflow: let the general path report it
+		}
+		return m, true
+	case -k > 18:
+		return 0, true // |d| < 10^-exponent / 10: rounds to zero
+	default:
+		p := pow10[-k]
+		q, r := c/p, c%p
+		// Half away from zero: |r| >= p/2 moves away from zero.
+		if r < 0 {
+			r = -r
+		}
+		if 2*r >= p {
+			if c < 0 {
+				q--
+			} else {
+				q++
+			}
+		}
+		return q, true
+	}
 }
 
 // FromMinor converts minor units of cur to an exact decimal amount.
@@ -31,6 +84,9 @@ func (cur Currency) FromMinor(minor int64) decimal.Decimal {
 // HasPrecision reports whether d needs no rounding to be expressed in
 // minor units of cur (12.50 NOK does, 12.505 NOK does not).
 func (cur Currency) HasPrecision(d decimal.Decimal) bool {
+	if d.Exponent() >= -cur.Exponent {
+		return true
+	}
 	return d.Shift(cur.Exponent).IsInteger()
 }
 

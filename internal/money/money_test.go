@@ -204,3 +204,27 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFastPathMatchesGeneral: the allocation-free conversion gives exactly
+// what decimal's Shift and Round give, for every value it takes.
+func FuzzFastPathMatchesGeneral(f *testing.F) {
+	f.Add(int64(123455), int32(-3), "NOK")
+	f.Add(int64(-5), int32(-3), "NOK")
+	f.Add(int64(999999999999999999), int32(-20), "KWD")
+	f.Add(int64(922337203685477580), int32(1), "JPY")
+	f.Fuzz(func(t *testing.T, coef int64, exp int32, code string) {
+		cur, err := Lookup(code)
+		if err != nil || exp < -40 || exp > 40 {
+			return
+		}
+		d := decimal.New(coef, exp)
+		fast, ok := cur.toMinorFast(d)
+		if !ok {
+			return
+		}
+		general := d.Shift(cur.Exponent).Round(0)
+		if !general.Equal(decimal.NewFromInt(fast)) {
+			t.Fatalf("%s %s: fast %d, general %s", d, code, fast, general)
+		}
+	})
+}

@@ -1,0 +1,137 @@
+package ordermgmt_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
+	"github.com/dinterowoo/dinterowoo/ordermgmt"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
+	"github.com/shopspring/decimal"
+)
+
+var bulkOrders = flag.Int("bulk.orders", 10000, "orders in BenchmarkBulkReconcile")
+
+// BenchmarkWebhookDelivery: verifying, decoding and planning one
+// order.updated delivery of a 20-line order (no I/O).
+func BenchmarkWebhookDelivery(b *testing.B) {
+	store := wctest.NewServer()
+	defer store.Close()
+	spec := wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusCompleted, TransactionID: "T1",
+		Shipping: []wctest.ShippingSpec{{Title: "Posten", Total: d("79.20"), TaxRate: d("25")}}}
+	for i := range 20 {
+		spec.Lines = append(spec.Lines, wctest.LineSpec{Name: "item", Quantity: int64(1 + i%3), UnitPrice: decimal.New(int64(1999+i*137), -2),
+			TaxRate: []decimal.Decimal{d("25"), d("15"), d("12")}[i%3]})
+	}
+	o := store.SeedOrder(spec)
+	body, _ := json.Marshal(o)
+	sig := woocommerce.SignWebhook(body, webhookSecret)
+	tx := &dintero.Transaction{ID: "T1", Status: dintero.StatusAuthorized, Amount: o.Total.Shift(2).IntPart(), Currency: "NOK"}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		r := httptest.NewRequest("POST", "/hooks/woocommerce", strings.NewReader(string(body)))
+		r.Header.Set(woocommerce.HeaderSignature, sig)
+		r.Header.Set(woocommerce.HeaderTopic, "order.updated")
+		d, err := woocommerce.ParseDelivery(r, webhookSecret, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		order, err := d.Order()
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := ordermgmt.PlanState(ordermgmt.State{Order: order, Transaction: tx}, ordermgmt.Settings{})
+		if err != nil || len(p.Actions) == 0 || p.Actions[0].Kind != ordermgmt.ActCapture {
+			b.Fatalf("plan %+v %v", p, err)
+		}
+	}
+}
+
+// BenchmarkBulkReconcile: -bulk.orders orders completed at once, both
+// servers adding 2 ms to every request, reconciled by the poller with 64
+// at a time. It reports the API calls per order, the wall time, the
+// network floor (calls × 2 ms ÷ 64) and their ratio.
+func BenchmarkBulkReconcile(b *testing.B) {
+	const latency = 2 * time.Millisecond
+	const concurrency = 64
+	for b.Loop() {
+		b.StopTimer()
+		store := wctest.NewServer()
+		dt := dinterotest.NewServer()
+		wc, _ := store.Client()
+		dc, _ := dt.Client()
+		engine, err := ordermgmt.New(wc, dc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		start := time.Now().Add(-time.Minute)
+		var ids []int64
+		for range *bulkOrders {
+			o := store.SeedOrder(wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusProcessing,
+				Lines:    []wctest.LineSpec{{Name: "Chair", Quantity: 2, UnitPrice: d("1000"), TaxRate: d("25")}},
+				Shipping: []wctest.ShippingSpec{{Title: "Posten", Total: d("79.20"), TaxRate: d("25")}}})
+			session, _ := ordermgmt.SessionOrder(o)
+			created, _, err := dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "p", Order: session,
+				URL: dintero.SessionURLs{ReturnURL: "https://r"}}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tx, _ := dt.Pay(ctx, created.ID, dinterotest.Authorized)
+			if _, _, err := wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{TransactionID: &tx.ID}); err != nil {
+				b.Fatal(err)
+			}
+			ids = append(ids, o.ID)
+		}
+		for _, id := range ids {
+			store.SetStatus(id, woocommerce.StatusCompleted) // all at once, in the admin
+		}
+		count := func() int {
+			n := 0
+			for _, r := range []wctest.Route{wctest.RouteListOrders, wctest.RouteGetOrder, wctest.RouteUpdateOrder, wctest.RouteNotes,
+				wctest.RouteCreateNote, wctest.RouteRefunds, wctest.RouteCreateRefund} {
+				n += store.Requests(r)
+			}
+			for _, r := range []dinterotest.Route{dinterotest.RouteToken, dinterotest.RouteGetTransaction, dinterotest.RouteCapture} {
+				n += dt.Requests(r)
+			}
+			return n
+		}
+		delay := func(dinterotest.Route) *dinterotest.Fault { return &dinterotest.Fault{Latency: latency} }
+		dt.SetFaultFunc(delay)
+		store.SetFaultFunc(func(wctest.Route) *wctest.Fault { return &wctest.Fault{Latency: latency} })
+		before := count()
+		b.StartTimer()
+		t0 := time.Now()
+		res, err := engine.Poll(ctx, start, concurrency)
+		wall := time.Since(t0)
+		b.StopTimer()
+		if err != nil || len(res.Failed) != 0 || res.Checked != len(ids) {
+			b.Fatalf("poll: %+v %v", res, err)
+		}
+		calls := count() - before
+		for _, id := range ids[:min(len(ids), 50)] {
+			o, _ := store.Order(id)
+			if tx, _ := dt.Transaction(o.TransactionID); tx.Status != dintero.StatusCaptured {
+				b.Fatalf("order %d not captured: %s", id, tx.Status)
+			}
+		}
+		floor := time.Duration(calls) * latency / concurrency
+		b.ReportMetric(float64(calls)/float64(len(ids)), "calls/order")
+		b.ReportMetric(float64(dt.Requests(dinterotest.RouteCapture))/float64(len(ids)), "captures/order")
+		b.ReportMetric(float64(wall.Milliseconds()), "wall-ms")
+		b.ReportMetric(float64(floor.Milliseconds()), "floor-ms")
+		b.ReportMetric(wall.Seconds()/floor.Seconds(), "x-floor")
+		store.Close()
+		dt.Close()
+		b.StartTimer()
+	}
+}
