@@ -262,12 +262,7 @@ func TestPendingCapture202(t *testing.T) {
 	if tx.Status != dintero.StatusCaptured || countEvents(tx, dintero.EventCapture) != 1 {
 		t.Errorf("after completion: %s, %d", tx.Status, countEvents(tx, dintero.EventCapture))
 	}
-	n := 0
-	for _, note := range w.notes(o) {
-		if note == "The Dintero order has been captured. Captured amount: 3398.01 NOK." {
-			n++
-		}
-	}
+	n := w.countNote(o, "The Dintero order has been captured. Captured amount: 3398.01 NOK.")
 	if n != 1 {
 		t.Errorf("capture notes: %d", n)
 	}

@@ -76,12 +76,7 @@ func TestDuplicatedAndReorderedWebhooks(t *testing.T) {
 	if countEvents(tx, dintero.EventCapture) != 1 || w.dt.Requests(dinterotest.RouteCapture) != 1 {
 		t.Errorf("captures %d, requests %d", countEvents(tx, dintero.EventCapture), w.dt.Requests(dinterotest.RouteCapture))
 	}
-	n := 0
-	for _, note := range w.notes(o) {
-		if note == "The Dintero order has been captured. Captured amount: 3398.01 NOK." {
-			n++
-		}
-	}
+	n := w.countNote(o, "The Dintero order has been captured. Captured amount: 3398.01 NOK.")
 	if n != 1 {
 		t.Errorf("capture notes %d", n)
 	}
@@ -192,12 +187,7 @@ func TestNoteFailureIsRetriedWithoutMovingMoneyAgain(t *testing.T) {
 	if countEvents(w.tx(o), dintero.EventCapture) != 1 {
 		t.Error("captured twice")
 	}
-	n := 0
-	for _, note := range w.notes(o) {
-		if note == "The Dintero order has been captured. Captured amount: 3398.01 NOK." {
-			n++
-		}
-	}
+	n := w.countNote(o, "The Dintero order has been captured. Captured amount: 3398.01 NOK.")
 	if n != 1 {
 		t.Errorf("capture notes %d", n)
 	}
@@ -250,12 +240,7 @@ func TestCrashBetweenEverySteps(t *testing.T) {
 			if len(records) > 1 || tx.RefundedAmount() != int64(len(records))*10000 || countEvents(tx, dintero.EventRefund) != len(records) {
 				t.Fatalf("records %d, refunded %d in %d events", len(records), tx.RefundedAmount(), countEvents(tx, dintero.EventRefund))
 			}
-			n := 0
-			for _, note := range w.notes(o) {
-				if note == "The Dintero order has been partially refunded. Refunded amount: 100.00 NOK." {
-					n++
-				}
-			}
+			n := w.countNote(o, "The Dintero order has been partially refunded. Refunded amount: 100.00 NOK.")
 			if n < len(records) || n > len(records)+rt.extraNotes {
 				t.Errorf("%d notes for %d refunds", n, len(records))
 			}

@@ -303,12 +303,7 @@ func TestRefundNoteLostIsWrittenByReconcile(t *testing.T) {
 	}
 	w.engine.Reconcile(context.Background(), o.ID)
 	w.engine.Reconcile(context.Background(), o.ID)
-	n := 0
-	for _, note := range w.notes(o) {
-		if note == "The Dintero order has been partially refunded. Refunded amount: 100.00 NOK." {
-			n++
-		}
-	}
+	n := w.countNote(o, "The Dintero order has been partially refunded. Refunded amount: 100.00 NOK.")
 	if n != 1 || countEvents(w.tx(o), dintero.EventRefund) != 1 {
 		t.Errorf("notes %d, refunds %d", n, countEvents(w.tx(o), dintero.EventRefund))
 	}

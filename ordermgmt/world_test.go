@@ -182,3 +182,14 @@ func countEvents(tx dintero.Transaction, typ dintero.EventType) int {
 	}
 	return n
 }
+
+// countNote counts the order's notes with exactly this text.
+func (w *world) countNote(o *woocommerce.Order, text string) int {
+	n := 0
+	for _, note := range w.notes(o) {
+		if note == text {
+			n++
+		}
+	}
+	return n
+}
