@@ -157,9 +157,13 @@ func (s *Server) moneyOp(w http.ResponseWriter, r *http.Request, f *Fault, kind 
 		st.pending = append(st.pending, op)
 		tx := copyTx(st.tx)
 		id := st.tx.ID
-		s.mu.Unlock()
-		if f.CompleteAfter > 0 {
+		// Counted under the lock that Close takes to stop new work.
+		later := f.CompleteAfter > 0 && !s.closed
+		if later {
 			s.wg.Add(1)
+		}
+		s.mu.Unlock()
+		if later {
 			time.AfterFunc(f.CompleteAfter, func() {
 				defer s.wg.Done()
 				s.completePending(id)
