@@ -205,7 +205,7 @@ func (t *Transaction) RemainingToCapture() int64 {
 	if !t.Status.CanCapture() {
 		return 0
 	}
-	return max(t.Amount-t.CapturedAmount()-t.pending(EventInitiateCapture, EventCapture), 0)
+	return max(t.Amount-t.CapturedAmount()-t.PendingAmount(EventCapture), 0)
 }
 
 // RemainingToRefund is what may still be refunded: captures less refunds.
@@ -213,7 +213,7 @@ func (t *Transaction) RemainingToRefund() int64 {
 	if !t.Status.CanRefund() {
 		return 0
 	}
-	return max(t.CapturedAmount()-t.RefundedAmount()-t.pending(EventInitiateRefund, EventRefund), 0)
+	return max(t.CapturedAmount()-t.RefundedAmount()-t.PendingAmount(EventRefund), 0)
 }
 
 // FindEvent returns the successful event of the given type whose
@@ -260,11 +260,15 @@ func (t *Transaction) sum(typ EventType) int64 {
 	return n
 }
 
-// pending is the amount of accepted (202) operations not completed yet.
-func (t *Transaction) pending(initiate, done EventType) int64 {
+// PendingAmount is the amount of operations of the given type (EventCapture,
+// EventRefund, EventVoid) that Dintero accepted with 202 and has not
+// completed yet: their INITIATE_ events without a completion that names
+// their request id.
+func (t *Transaction) PendingAmount(typ EventType) int64 {
+	initiate := initiateOf(typ)
 	completed := map[string]bool{}
 	for _, e := range t.Events {
-		if e.Event == done && e.CorrelationRequestID != "" {
+		if e.Event == typ && e.CorrelationRequestID != "" {
 			completed[e.CorrelationRequestID] = true
 		}
 	}

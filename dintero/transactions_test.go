@@ -74,6 +74,12 @@ func TestTransactionsGet(t *testing.T) {
 	if got := tx.RemainingToCapture(); got != 23890 {
 		t.Errorf("remaining to capture = %d", got)
 	}
+	if got := tx.PendingAmount(EventRefund); got != 1000 {
+		t.Errorf("pending refunds = %d", got)
+	}
+	if got := tx.PendingAmount(EventCapture); got != 0 {
+		t.Errorf("pending captures = %d", got)
+	}
 	if got := tx.RemainingToRefund(); got != 10000-2500-1000 {
 		t.Errorf("remaining to refund = %d", got)
 	}

@@ -203,7 +203,7 @@ func PlanState(st State, s Settings) (*Plan, error) {
 			Note: refundNote(cur, r, refundedWC, total), NoteKey: "refund:" + ref})
 	}
 
-	pendingCapture := hasPending(tx, dintero.EventInitiateCapture, dintero.EventCapture)
+	pendingCapture := tx.PendingAmount(dintero.EventCapture) > 0
 	switch {
 	case s.isCapture(o.Status):
 		switch {
@@ -298,22 +298,6 @@ func refundNote(cur money.Currency, r *woocommerce.Refund, refundedWC, total int
 		return fmt.Sprintf(NotePartiallyRefunded, r.Amount.String()+" "+cur.Code)
 	}
 	return fmt.Sprintf(NotePartiallyRefunded, cur.Format(amount))
-}
-
-// hasPending reports an accepted (202) operation not completed yet.
-func hasPending(tx *dintero.Transaction, initiate, done dintero.EventType) bool {
-	completed := map[string]bool{}
-	for _, e := range tx.Events {
-		if e.Event == done && e.CorrelationRequestID != "" {
-			completed[e.CorrelationRequestID] = true
-		}
-	}
-	for _, e := range tx.Events {
-		if e.Event == initiate && e.Success && !completed[e.RequestID] {
-			return true
-		}
-	}
-	return false
 }
 
 // captureItems are the lines of a capture of amount: what is left of each
