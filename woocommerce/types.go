@@ -331,7 +331,6 @@ type Order struct {
 	FeeLines           []FeeLine       `json:"fee_lines"`
 	CouponLines        []CouponLine    `json:"coupon_lines"`
 	Refunds            []OrderRefund   `json:"refunds"`
-	SetPaid            bool            `json:"set_paid,omitempty"`
 }
 
 // Meta returns the order's first meta entry with the key.
