@@ -116,9 +116,16 @@ func noted(o *woocommerce.Order) map[string]bool {
 }
 
 // automaticRefund reports whether a refund record is the one WooCommerce
-// core makes by itself when an order is set to Refunded.
-func automaticRefund(r *woocommerce.Refund) bool {
-	return strings.HasPrefix(r.Reason, "Order status set to refunded") || r.Reason == "Order fully refunded."
+// core makes by itself when an order is set to Refunded, recognised by its
+// reason (WooCommerce translates it; Settings.AutomaticRefundReasons adds a
+// store's language).
+func automaticRefund(r *woocommerce.Refund, s *Settings) bool {
+	for _, prefix := range s.AutomaticRefundReasons {
+		if strings.HasPrefix(r.Reason, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 func marked(r *woocommerce.Refund) bool {
@@ -178,7 +185,7 @@ func PlanState(st State, s Settings) (*Plan, error) {
 			return nil, err
 		}
 		refundedWC += a
-		if !automaticRefund(r) {
+		if !automaticRefund(r, &s) {
 			refundedNotAuto += a
 		}
 	}

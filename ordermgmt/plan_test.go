@@ -192,3 +192,20 @@ func TestPlanCaptureSubtractsRefundsBeforeCapture(t *testing.T) {
 		t.Errorf("capture %+v", a)
 	}
 }
+
+func TestPlanTranslatedAutomaticRefund(t *testing.T) {
+	// A Norwegian store: WooCommerce's automatic refund record carries a
+	// translated reason. Known, it is not taken for money returned by hand.
+	o := planOrder("refunded")
+	o.Refunds = []woocommerce.OrderRefund{{ID: 90, Total: dec("-1250.00")}}
+	auto := &woocommerce.Refund{ID: 90, Amount: dec("1250.00"), Reason: "Ordrestatus satt til refundert."}
+	st := State{Order: o, Refunds: []*woocommerce.Refund{auto}, Transaction: planTx(dintero.StatusCaptured, capture(125000, ""))}
+	p, _ := PlanState(st, Settings{})
+	if describe(p) != "" {
+		t.Errorf("unknown reason: taken as a manual refund, nothing to send; got %s", describe(p))
+	}
+	p, _ = PlanState(st, Settings{AutomaticRefundReasons: []string{"Ordrestatus satt til refundert"}})
+	if got := describe(p); got != "refund 125000 wc-7-refund-status | then note: The Dintero order has been refunded." {
+		t.Errorf("known reason: %s", got)
+	}
+}

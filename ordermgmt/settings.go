@@ -35,6 +35,13 @@ type Settings struct {
 	// PaymentMethod marks the orders paid with Dintero; others are left
 	// alone (default: dintero_checkout).
 	PaymentMethod string
+	// AutomaticRefundReasons are the beginnings of the reasons WooCommerce
+	// gives the refund record it makes by itself when an order is set to
+	// Refunded; the engine must tell it from a refund made by hand, which
+	// is never sent to Dintero. WooCommerce translates the reason: a store
+	// in another language adds its text here (the English ones are always
+	// known).
+	AutomaticRefundReasons []string
 	// CaptureTolerance is how many minor units the order total may exceed
 	// what Dintero has left to capture, for rounding; the capture is then
 	// of what Dintero has left (default 0).
@@ -64,6 +71,12 @@ func (s Settings) withDefaults() (Settings, error) {
 	}
 	if s.PaymentMethod == "" {
 		s.PaymentMethod = "dintero_checkout"
+	}
+	s.AutomaticRefundReasons = slices.Clone(s.AutomaticRefundReasons)
+	for _, english := range []string{"Order status set to refunded", "Order fully refunded"} {
+		if !slices.Contains(s.AutomaticRefundReasons, english) {
+			s.AutomaticRefundReasons = append(s.AutomaticRefundReasons, english)
+		}
 	}
 	if s.CaptureTolerance < 0 {
 		return s, errors.New("ordermgmt: negative capture tolerance")
