@@ -8,8 +8,10 @@ import (
 
 	"github.com/dinterowoo/dinterowoo/dintero"
 	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
+	"github.com/dinterowoo/dinterowoo/internal/money"
 	"github.com/dinterowoo/dinterowoo/ordermgmt"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
+	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
 )
 
 func TestPaymentCallbackMovesOrderToProcessing(t *testing.T) {
@@ -371,5 +373,61 @@ func TestOtherGatewaysLeftAlone(t *testing.T) {
 	}
 	if _, err := w.engine.Refund(context.Background(), o.ID, ordermgmt.RefundRequest{Amount: d("1")}); !errors.Is(err, ordermgmt.ErrNotDintero) {
 		t.Errorf("refund: %v", err)
+	}
+}
+
+func TestRealLookingOrdersCaptureAndRefund(t *testing.T) {
+	t.Parallel()
+	specs := map[string]wctest.OrderSpec{
+		"prices incl. tax, coupon, fee": {Currency: "NOK", PricesIncludeTax: true, CouponCode: "SPRING10", CouponPercent: d("10"),
+			Lines: []wctest.LineSpec{{Name: "Sweater", Quantity: 3, UnitPrice: d("599.90"), TaxRate: d("25")},
+				{Name: "Book", Quantity: 1, UnitPrice: d("349.00"), TaxRate: d("0")},
+				{Name: "Coffee", Quantity: 2, UnitPrice: d("89.90"), TaxRate: d("15")}},
+			Fees:     []wctest.FeeSpec{{Name: "Gift wrap", Total: d("49.00"), TaxRate: d("25")}},
+			Shipping: []wctest.ShippingSpec{{Title: "Posten", Total: d("99.00"), TaxRate: d("25")}}},
+		"12 % and 25 %, prices excl. tax": {Currency: "SEK",
+			Lines: []wctest.LineSpec{{Name: "Ticket", Quantity: 2, UnitPrice: d("84.82"), TaxRate: d("12")},
+				{Name: "Poster", Quantity: 1, UnitPrice: d("159.20"), TaxRate: d("25")}},
+			Shipping: []wctest.ShippingSpec{{Title: "PostNord", Total: d("39.20"), TaxRate: d("25")}}},
+		"three decimals": {Currency: "KWD",
+			Lines:    []wctest.LineSpec{{Name: "Lamp", Quantity: 3, UnitPrice: d("12.345"), TaxRate: d("5")}},
+			Shipping: []wctest.ShippingSpec{{Title: "Aramex", Total: d("1.500"), TaxRate: d("0")}}},
+		"no decimals": {Currency: "JPY",
+			Lines:    []wctest.LineSpec{{Name: "Tea", Quantity: 4, UnitPrice: d("1280"), TaxRate: d("8")}},
+			Shipping: []wctest.ShippingSpec{{Title: "Yamato", Total: d("800"), TaxRate: d("10")}}},
+	}
+	for name, spec := range specs {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			ctx := context.Background()
+			spec.Status = woocommerce.StatusPending
+			o := w.paid(spec, dinterotest.Authorized)
+			if _, err := w.engine.Capture(ctx, o.ID); err != nil {
+				t.Fatal(err)
+			}
+			tx := w.tx(o)
+			cur, _ := money.Lookup(o.Currency)
+			total, _ := cur.ToMinor(o.Total)
+			e := tx.FindEvent(dintero.EventCapture, fmt.Sprintf("wc-%d-capture", o.ID))
+			if tx.Status != dintero.StatusCaptured || tx.CapturedAmount() != total || e == nil {
+				t.Fatalf("%s: captured %d of %d (%s)", o.Currency, tx.CapturedAmount(), total, tx.Status)
+			}
+			sum := int64(0)
+			for _, it := range e.Items {
+				sum += it.Amount
+			}
+			if sum != total {
+				t.Errorf("capture lines add up to %d, not %d", sum, total)
+			}
+			res, err := w.engine.Refund(ctx, o.ID, ordermgmt.RefundRequest{Items: []ordermgmt.RefundItem{{ItemID: o.LineItems[0].ID, Quantity: 1}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			after := w.tx(o)
+			if got := after.RefundedAmount(); got != res.Amount || res.Amount <= 0 {
+				t.Errorf("refunded %d, Refund said %d", got, res.Amount)
+			}
+		})
 	}
 }
