@@ -95,7 +95,7 @@ func (s *Server) SeedOrder(spec OrderSpec) *woocommerce.Order {
 		if rate.IsZero() {
 			return amount, decimal.Zero
 		}
-		r := rate.Div(decimal.NewFromInt(100))
+		r := rate.Shift(-2) // percent to fraction, exactly
 		if spec.PricesIncludeTax {
 			net := amount.DivRound(r.Add(decimal.NewFromInt(1)), precision)
 			return net, amount.Sub(net)
@@ -114,7 +114,7 @@ func (s *Server) SeedOrder(spec OrderSpec) *woocommerce.Order {
 		subNet, subTax := split(l.UnitPrice.Mul(qty), l.TaxRate)
 		net, tax := subNet, subTax
 		if spec.CouponPercent.IsPositive() {
-			keep := hundred.Sub(spec.CouponPercent).Div(hundred)
+			keep := hundred.Sub(spec.CouponPercent).Shift(-2)
 			net, tax = subNet.Mul(keep).Round(precision), subTax.Mul(keep).Round(precision)
 		}
 		item := woocommerce.LineItem{
