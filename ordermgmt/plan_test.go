@@ -209,3 +209,11 @@ func TestPlanTranslatedAutomaticRefund(t *testing.T) {
 		t.Errorf("known reason: %s", got)
 	}
 }
+
+func TestCallbackURL(t *testing.T) {
+	got, err := CallbackURL("https://shop.example/hooks/dintero?shop=1")
+	want := "https://shop.example/hooks/dintero?report_error=true&report_event=CAPTURE&report_event=REFUND&report_event=VOID&shop=1&sid_parameter_name=sid"
+	if err != nil || got != want {
+		t.Errorf("CallbackURL = %q, %v", got, err)
+	}
+}

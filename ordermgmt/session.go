@@ -2,6 +2,7 @@ package ordermgmt
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
@@ -56,4 +57,22 @@ func SessionOrder(o *woocommerce.Order) (dintero.Order, error) {
 		}
 	}
 	return out, nil
+}
+
+// CallbackURL is the callback_url to give a session: base (where
+// CallbackHandler is served) with the flags the plugin sets, so that
+// Dintero calls back on errors and after every capture, refund and void
+// (report_event), which is how an operation Dintero completes later (202)
+// reaches the engine.
+func CallbackURL(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("report_error", "true")
+	q.Set("sid_parameter_name", "sid")
+	q["report_event"] = []string{"CAPTURE", "REFUND", "VOID"}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }

@@ -48,6 +48,8 @@ type soak struct {
 	refunds  map[int64][]*ordermgmt.RefundResult // successful Refund calls per order
 	txOf     map[int64]string
 	faultsOn atomic.Bool
+
+	callbackURL string
 }
 
 func (s *soak) rand(n int) int {
@@ -202,6 +204,10 @@ func TestSoak(t *testing.T) {
 	mux.HandleFunc("/woocommerce", s.webhook)
 	mux.HandleFunc("/dintero/callback", s.callback)
 	s.hooks = httptest.NewServer(mux)
+	var err error
+	if s.callbackURL, err = ordermgmt.CallbackURL(s.hooks.URL + "/dintero/callback"); err != nil {
+		t.Fatal(err)
+	}
 	defer func() { s.store.Close(); s.dt.Close(); s.hooks.Close() }()
 	s.engine.Store(s.newEngine())
 	s.dt.SetFaultFunc(s.dinteroFault)
@@ -245,22 +251,23 @@ func TestSoak(t *testing.T) {
 	stopPoll()
 	<-polled
 
-	// Settle: no more faults; every order reconciled by a fresh process.
+	// Settle: no more faults; what Dintero accepted completes, and every
+	// order is reconciled by a fresh process.
 	s.faultsOn.Store(false)
-	s.store.WaitWebhooks()
-	s.dt.CompletePending()
-	s.dt.WaitCallbacks()
 	s.engine.Store(s.newEngine())
 	ctx := context.Background()
 	for round := range 3 {
+		s.dt.CompletePending()
+		s.dt.WaitCallbacks()
+		s.store.WaitWebhooks()
 		for id, txID := range s.txOf {
 			if _, err := s.engine.Load().ReconcileTransaction(ctx, id, txID); err != nil && round == 2 {
 				t.Errorf("order %d does not settle: %v", id, err)
 			}
 		}
-		s.store.WaitWebhooks()
-		s.dt.CompletePending()
 	}
+	s.store.WaitWebhooks()
+	s.dt.WaitCallbacks()
 
 	violations := s.check()
 	fmt.Printf("soak: orders=%d operations=%d faults=%d crashes=%d duplicated_webhooks=%d violations=%d seed=%d elapsed=%s\n",
@@ -298,7 +305,7 @@ func (s *soak) life(r *rand.Rand) {
 	for range 10 { // the shop's checkout retries a failed session create
 		dc, _ := s.dt.Client()
 		if created, _, err = dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "default", Order: session,
-			URL: dintero.SessionURLs{ReturnURL: "https://shop.test/thanks", CallbackURL: s.hooks.URL + "/dintero/callback?report_error=true"}}, nil); err == nil {
+			URL: dintero.SessionURLs{ReturnURL: "https://shop.test/thanks", CallbackURL: s.callbackURL}}, nil); err == nil {
 			break
 		}
 	}

@@ -92,9 +92,12 @@ func (s *shop) pay(ctx context.Context, o *woocommerce.Order, outcome dinterotes
 	if err != nil {
 		return nil, err
 	}
+	callback, err := ordermgmt.CallbackURL(s.service.URL + "/hooks/dintero")
+	if err != nil {
+		return nil, err
+	}
 	created, _, err := s.dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{
-		URL: dintero.SessionURLs{ReturnURL: "https://shop.example/thanks",
-			CallbackURL: s.service.URL + "/hooks/dintero?report_error=true&sid_parameter_name=sid"},
+		URL:   dintero.SessionURLs{ReturnURL: "https://shop.example/thanks", CallbackURL: callback},
 		Order: order, ProfileID: "default"}, nil)
 	if err != nil {
 		return nil, err

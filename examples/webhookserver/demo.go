@@ -55,8 +55,12 @@ func runDemo(ctx context.Context, log *slog.Logger) error {
 		if err != nil {
 			return 0, err
 		}
+		callback, err := ordermgmt.CallbackURL(base + "/hooks/dintero")
+		if err != nil {
+			return 0, err
+		}
 		created, _, err := dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "default", Order: session,
-			URL: dintero.SessionURLs{ReturnURL: "https://shop.example/thanks", CallbackURL: base + "/hooks/dintero?report_error=true"}}, nil)
+			URL: dintero.SessionURLs{ReturnURL: "https://shop.example/thanks", CallbackURL: callback}}, nil)
 		if err != nil {
 			return 0, err
 		}
