@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/dinterowoo/dinterowoo/internal/money"
-	"github.com/jarcoal/httpmock"
 )
 
 func testOrder() Order {
@@ -151,5 +150,4 @@ func TestSessionValidationSendsNothing(t *testing.T) {
 	if mt.GetTotalCallCount() != 0 {
 		t.Errorf("%d requests sent", mt.GetTotalCallCount())
 	}
-	_ = httpmock.NewMockTransport
 }

@@ -74,7 +74,7 @@ func (e *Engine) CallbackHandler(verifier *dintero.CallbackVerifier) http.Handle
 			http.Error(w, "transaction has no order reference", http.StatusBadRequest)
 			return
 		}
-		if _, err := e.ReconcileTransaction(ctx, orderID, tx.ID); err != nil {
+		if _, err := e.reconcileTransaction(ctx, orderID, tx.ID, tx); err != nil {
 			http.Error(w, "not reconciled", http.StatusInternalServerError)
 			return
 		}
@@ -90,6 +90,13 @@ var ErrTransactionMismatch = errors.New("ordermgmt: transaction and order do not
 // transaction_id, when not set yet) and reconciles the order. It is what a
 // callback or a return from the payment page does.
 func (e *Engine) ReconcileTransaction(ctx context.Context, orderID int64, txID string) (*Result, error) {
+	return e.reconcileTransaction(ctx, orderID, txID, nil)
+}
+
+// reconcileTransaction is ReconcileTransaction with the transaction already
+// read, if the caller has it (the callback handler has), so that linking
+// it does not read it again.
+func (e *Engine) reconcileTransaction(ctx context.Context, orderID int64, txID string, tx *dintero.Transaction) (*Result, error) {
 	unlock, err := e.lock(ctx, orderID)
 	if err != nil {
 		return nil, err
@@ -106,9 +113,10 @@ func (e *Engine) ReconcileTransaction(ctx context.Context, orderID int64, txID s
 	case o.TransactionID != "":
 		return nil, ErrTransactionMismatch
 	default:
-		tx, _, err := e.dt.Transactions.Get(ctx, txID, nil)
-		if err != nil {
-			return nil, err
+		if tx == nil {
+			if tx, _, err = e.dt.Transactions.Get(ctx, txID, nil); err != nil {
+				return nil, err
+			}
 		}
 		if tx.MerchantReference != OrderReference(orderID) {
 			return nil, ErrTransactionMismatch

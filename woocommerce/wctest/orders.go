@@ -188,7 +188,8 @@ func (s *Server) listOrders(w http.ResponseWriter, r *request) {
 		}
 		perPage = n
 	}
-	gmt := r.q.Get("dates_are_gmt") == "true" || r.q.Get("dates_are_gmt") == "1"
+	// dates_are_gmt needs no handling: the store's time zone is UTC, so
+	// local and GMT times agree.
 	parseTime := func(name string) (time.Time, bool) {
 		v := r.q.Get(name)
 		if v == "" {
@@ -202,7 +203,6 @@ func (s *Server) listOrders(w http.ResponseWriter, r *request) {
 			invalidParam(w, name, "Invalid date.")
 			return time.Time{}, false
 		}
-		_ = gmt // the store's time zone is UTC, so local and GMT agree
 		return t.UTC(), true
 	}
 	after, ok1 := parseTime("after")
