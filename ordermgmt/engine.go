@@ -361,10 +361,12 @@ func (e *Engine) moveMoney(ctx context.Context, st State, a Action) (bool, error
 func lazyKey(key string) bool { return key == "capture" }
 
 // hasNote reports whether the notes hold a's note: for the capture, any
-// capture note (the amount in it depends on when it was written).
+// note that starts with NoteCaptured, period included (the amount after it
+// depends on when it was written; "captured, and can therefore no longer be
+// canceled" is not one).
 func hasNote(notes []*woocommerce.Note, a Action) bool {
 	for _, n := range notes {
-		if n.Note == a.Note || a.NoteKey == "capture" && strings.HasPrefix(n.Note, NoteCaptured[:len(NoteCaptured)-1]) {
+		if n.Note == a.Note || a.NoteKey == "capture" && strings.HasPrefix(n.Note, NoteCaptured) {
 			return true
 		}
 	}

@@ -431,3 +431,26 @@ func TestRealLookingOrdersCaptureAndRefund(t *testing.T) {
 		})
 	}
 }
+
+func TestCaptureNoteAfterCancelRefused(t *testing.T) {
+	t.Parallel()
+	// Captured in Backoffice (no note), cancelled in WooCommerce (refused:
+	// "captured, and can therefore no longer be canceled"), then completed:
+	// the capture note is still owed, and that other note is not it.
+	w := newWorld(t)
+	ctx := context.Background()
+	o := w.paid(nokOrder(), dinterotest.Authorized)
+	tx := w.tx(o)
+	if _, _, err := w.dc.Transactions.Capture(ctx, tx.ID, &dintero.CaptureRequest{Amount: tx.Amount}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.engine.Cancel(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.engine.Capture(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.countNote(o, "The Dintero order has been captured. Captured amount: 3398.01 NOK."); n != 1 {
+		t.Errorf("capture notes %d: %q", n, w.notes(o))
+	}
+}
