@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
@@ -22,6 +24,8 @@ type Engine struct {
 	settings Settings
 	locker   Locker
 	log      *slog.Logger
+	now      func() time.Time
+	due      dueSet
 }
 
 // Option configures an Engine.
@@ -54,12 +58,24 @@ func WithLogger(l *slog.Logger) Option {
 	return func(e *Engine) error { e.log = l; return nil }
 }
 
+// WithClock sets the engine's clock, which times in-flight records and the
+// in-doubt wait (default time.Now). Tests use it to step over the wait.
+func WithClock(now func() time.Time) Option {
+	return func(e *Engine) error {
+		if now == nil {
+			return errors.New("ordermgmt: nil clock")
+		}
+		e.now = now
+		return nil
+	}
+}
+
 // New returns an engine working with the two clients.
 func New(wc *woocommerce.Client, dt *dintero.Client, opts ...Option) (*Engine, error) {
 	if wc == nil || dt == nil {
 		return nil, errors.New("ordermgmt.New: both clients are required")
 	}
-	e := &Engine{wc: wc, dt: dt, locker: &MemoryLocker{}, log: slog.New(slog.DiscardHandler)}
+	e := &Engine{wc: wc, dt: dt, locker: &MemoryLocker{}, log: slog.New(slog.DiscardHandler), now: time.Now}
 	e.settings, _ = Settings{}.withDefaults()
 	for _, o := range opts {
 		if err := o(e); err != nil {
@@ -80,6 +96,10 @@ type Result struct {
 	// Refused lists money movements Dintero refused for good; the order
 	// has a note saying why.
 	Refused []Action
+	// Waiting lists the money movements not sent because an earlier
+	// attempt may still be completed by Dintero, and until when; a
+	// Reconcile after that time sends them if Dintero still shows nothing.
+	Waiting []InDoubt
 	// Skipped tells why the order was left alone, if it was.
 	Skipped string
 	// Status is the order's status at the end.
@@ -103,7 +123,7 @@ func (e *Engine) read(ctx context.Context, orderID int64) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	st := State{Order: o}
+	st := State{Order: o, Now: e.now()}
 	if len(o.Refunds) > 0 {
 		for page := 1; ; page++ {
 			rs, resp, err := e.wc.Refunds.List(ctx, orderID, &woocommerce.ListOptions{Page: page, PerPage: 100})
@@ -127,13 +147,43 @@ func (e *Engine) read(ctx context.Context, orderID int64) (State, error) {
 	return st, nil
 }
 
-// Plan returns what Reconcile would do now, without doing it.
+// Plan returns what Reconcile would do now, without doing it: the same
+// actions, in the same order, as its first round (a status change can make
+// one more step due, which Reconcile then plans and does too).
 func (e *Engine) Plan(ctx context.Context, orderID int64) (*Plan, error) {
 	st, err := e.read(ctx, orderID)
 	if err != nil {
 		return nil, err
 	}
-	return PlanState(st, e.settings)
+	return e.plan(ctx, st)
+}
+
+// plan is PlanState plus what only I/O can tell: whether a note whose key
+// is recorded lazily is on the order already (then only its key is
+// recorded).
+func (e *Engine) plan(ctx context.Context, st State) (*Plan, error) {
+	p, err := PlanState(st, e.settings)
+	if err != nil {
+		return nil, err
+	}
+	var notes []*woocommerce.Note
+	for i, a := range p.Actions {
+		if a.Kind != ActNote || !lazyKey(a.NoteKey) {
+			continue
+		}
+		if notes == nil {
+			if notes, _, err = e.wc.Notes.List(ctx, st.Order.ID, woocommerce.NotesInternal); err != nil {
+				return nil, err
+			}
+			if notes == nil {
+				notes = []*woocommerce.Note{}
+			}
+		}
+		if hasNote(notes, a) {
+			p.Actions[i].Kind = ActRecordNote
+		}
+	}
+	return p, nil
 }
 
 // Reconcile makes the order and its Dintero transaction agree: it reads
@@ -154,19 +204,25 @@ func (e *Engine) Reconcile(ctx context.Context, orderID int64) (*Result, error) 
 // an order cancelled in Dintero).
 const maxRounds = 4
 
-func (e *Engine) reconcile(ctx context.Context, orderID int64) (*Result, error) {
+func (e *Engine) reconcile(ctx context.Context, orderID int64) (_ *Result, err error) {
 	res := &Result{OrderID: orderID}
+	defer func() {
+		if err == nil || len(res.Waiting) > 0 {
+			e.noteDue(orderID, res.Waiting)
+		}
+	}()
 	for range maxRounds {
 		st, err := e.read(ctx, orderID)
 		if err != nil {
 			return res, err
 		}
 		res.Status = st.Order.Status
-		plan, err := PlanState(st, e.settings)
+		plan, err := e.plan(ctx, st)
 		if err != nil {
 			return res, err
 		}
 		res.Skipped = plan.Skipped
+		res.Waiting = plan.Waiting
 		if len(plan.Actions) == 0 {
 			return res, nil
 		}
@@ -178,26 +234,43 @@ func (e *Engine) reconcile(ctx context.Context, orderID int64) (*Result, error) 
 	return res, nil
 }
 
-// execute does a plan's actions in order, writes their notes, and records
-// the notes in MetaNoted after them. It reports whether the status changed.
+// execute does a plan's actions in order. Notes are written before the
+// MetaNoted keys that record them; the keys, the in-flight records and a
+// status change go out together in one order update where they can. Before
+// each money movement its in-flight record is written, so that a restart
+// or a replica that sees no event yet knows the movement may still land.
+// It reports whether the status changed.
 func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result) (bool, error) {
 	o := st.Order
+	recorded, err := readAttempts(o)
+	if err != nil {
+		return false, err
+	}
+	inflight := recorded.pruned(st, st.Now, e.settings.InDoubtWait)
+	inflightDirty := false
 	notedKeys := noted(o)
 	var newKeys []string
 	changed := false
-	var firstErr error
-	flush := func() error {
-		if len(newKeys) == 0 {
-			return nil
+	// update sends upd with the meta that is due: note keys and in-flight
+	// records.
+	update := func(upd woocommerce.OrderUpdate) (*woocommerce.Order, error) {
+		if len(newKeys) > 0 {
+			for _, k := range newKeys {
+				notedKeys[k] = true
+			}
+			upd.MetaData = append(upd.MetaData, notedMeta(notedKeys))
 		}
-		for _, k := range newKeys {
-			notedKeys[k] = true
+		if inflightDirty {
+			upd.MetaData = append(upd.MetaData, inflight.meta())
 		}
-		_, _, err := e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: []woocommerce.Meta{notedMeta(notedKeys)}})
+		if upd.Status == "" && len(upd.MetaData) == 0 {
+			return nil, nil
+		}
+		got, _, err := e.wc.Orders.Update(ctx, o.ID, &upd)
 		if err == nil {
-			newKeys = nil
+			newKeys, inflightDirty = nil, false
 		}
-		return err
+		return got, err
 	}
 	writeNote := func(text, key string) error {
 		if _, _, err := e.wc.Notes.Create(ctx, o.ID, &woocommerce.NoteRequest{Note: text}); err != nil {
@@ -208,66 +281,64 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 		}
 		return nil
 	}
-	// existing is the order's notes, read at most once, and only when a
-	// note may have been written without its key (see lazyKey).
-	var existing []*woocommerce.Note
-	readNotes := func() error {
-		if existing != nil {
-			return nil
-		}
-		ns, _, err := e.wc.Notes.List(ctx, o.ID, woocommerce.NotesInternal)
-		if ns == nil {
-			ns = []*woocommerce.Note{}
-		}
-		existing = ns
-		return err
-	}
+	var firstErr error
 	for _, a := range plan.Actions {
 		var err error
 		switch a.Kind {
 		case ActNote:
-			if lazyKey(a.NoteKey) {
-				// The note may be there already, written right after the
-				// money moved; then only its key is missing.
-				if err = readNotes(); err == nil && hasNote(existing, a) {
-					newKeys = append(newKeys, a.NoteKey)
-					continue // nothing written: not reported as done
-				}
-			}
-			if err == nil {
-				err = writeNote(a.Note, a.NoteKey)
-			}
+			err = writeNote(a.Note, a.NoteKey)
+		case ActRecordNote:
+			newKeys = append(newKeys, a.NoteKey)
 		case ActSetStatus:
-			// The notes first: the status change may wake other workers.
-			if err = flush(); err == nil {
-				var got *woocommerce.Order
-				got, _, err = e.wc.Orders.SetStatus(ctx, o.ID, a.Status)
-				if err == nil {
-					changed = true
-					res.Status = got.Status
-				}
+			// The note keys go with the status: the change may wake
+			// other workers, which must not write the notes again.
+			var got *woocommerce.Order
+			if got, err = update(woocommerce.OrderUpdate{Status: a.Status, MetaData: slices.Clone(a.Meta)}); err == nil {
+				changed = true
+				res.Status = got.Status
 			}
 		case ActCapture, ActVoid, ActRefund:
+			ref := actionReference(o.ID, a)
+			inflight[ref] = e.now()
+			inflightDirty = true
+			if _, err = update(woocommerce.OrderUpdate{}); err != nil {
+				break // nothing is sent before its in-flight record exists
+			}
 			var ok bool
 			ok, err = e.moveMoney(ctx, st, a)
 			switch {
 			case err != nil:
+				if notProcessed(err) {
+					// Dintero turned the request away unread: no doubt
+					// about it.
+					delete(inflight, ref)
+					inflightDirty = true
+				}
 			case ok:
 				switch {
 				case a.Note == "":
 				case lazyKey(a.NoteKey):
 					// The capture's key is recorded by a later Reconcile,
-					// which finds the note: a capture costs four calls.
+					// which finds the note: it saves a call per capture.
 					err = writeNote(a.Note, "")
 				default:
 					err = writeNote(a.Note, a.NoteKey)
 				}
 			default:
-				// Refused for good: the note says why; capture and void
-				// failures put the order on hold, as the plugin does.
-				changed = changed || a.FailStatus != ""
-				res.Refused = append(res.Refused, a)
-				continue
+				// Refused for good (the note says why): the doubt is over,
+				// and a failed capture or void puts the order on hold, as
+				// the plugin does.
+				delete(inflight, ref)
+				inflightDirty = true
+				var got *woocommerce.Order
+				if got, err = update(woocommerce.OrderUpdate{Status: a.FailStatus}); err == nil {
+					if a.FailStatus != "" {
+						changed = true
+						res.Status = got.Status
+					}
+					res.Refused = append(res.Refused, a)
+					continue
+				}
 			}
 		}
 		if err != nil {
@@ -277,17 +348,26 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 		res.Done = append(res.Done, a)
 		e.log.LogAttrs(ctx, slog.LevelInfo, "ordermgmt action", slog.Int64("order", o.ID), slog.String("action", a.String()))
 	}
-	if err := flush(); err != nil && firstErr == nil {
+	// Best effort after a failure too: what was written must be recorded.
+	if _, err := update(woocommerce.OrderUpdate{}); err != nil && firstErr == nil {
 		firstErr = err
 	}
 	return changed, firstErr
 }
 
+// notProcessed reports errors with which Dintero answered without doing
+// anything: the token was refused, or the rate limit hit.
+func notProcessed(err error) bool {
+	var apiErr *dintero.APIError
+	return errors.As(err, &apiErr) && !apiErr.OutcomeUnknown &&
+		(apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusTooManyRequests)
+}
+
 // moveMoney does a capture, void or refund. It returns true when the money
 // moved (now or before: an event with the reference already exists), false
-// when Dintero refused for good (after noting why and, for capture and
-// void, moving the order to the failure status), and an error when the
-// outcome is still unknown or the step could not be taken.
+// when Dintero refused for good (after noting why and, for a refund that
+// completes a record, removing the record), and an error when the outcome
+// is still unknown or the step could not be taken.
 func (e *Engine) moveMoney(ctx context.Context, st State, a Action) (bool, error) {
 	tx := st.Transaction
 	var err error
@@ -303,7 +383,9 @@ func (e *Engine) moveMoney(ctx context.Context, st State, a Action) (bool, error
 		return true, nil
 	}
 	if errors.Is(err, dintero.ErrOutcomeUnknown) {
-		// Dintero has no idempotency keys: look for the reference.
+		// Dintero has no idempotency keys: look for the reference. Not
+		// finding it proves nothing (Dintero may still complete the
+		// request): the in-flight record keeps the movement in doubt.
 		now, _, gerr := e.dt.Transactions.Get(ctx, tx.ID, nil)
 		if gerr != nil {
 			return false, fmt.Errorf("%w (and reading the transaction back failed: %v)", err, gerr)
@@ -318,38 +400,21 @@ func (e *Engine) moveMoney(ctx context.Context, st State, a Action) (bool, error
 		return false, err // not a decision about this money: try again later
 	}
 	// Refused for good. Perhaps because it was done already (another
-	// worker, Backoffice): then it is a success.
+	// worker, Backoffice, an earlier attempt that landed late): then it is
+	// a success.
 	if now, _, gerr := e.dt.Transactions.Get(ctx, tx.ID, nil); gerr == nil && moved(now, a) {
 		return true, nil
 	}
 	msg := fmt.Sprintf("[%d] %s", apiErr.StatusCode, apiErr.Message)
 	o := st.Order
-	switch a.Kind {
-	case ActCapture:
-		_, _, nerr := e.wc.Notes.Create(ctx, o.ID, &woocommerce.NoteRequest{Note: fmt.Sprintf(NoteCaptureFailed, msg)})
-		if nerr != nil {
-			return false, nerr
-		}
-	case ActVoid:
-		_, _, nerr := e.wc.Notes.Create(ctx, o.ID, &woocommerce.NoteRequest{Note: fmt.Sprintf(NoteCancelFailed, msg)})
-		if nerr != nil {
-			return false, nerr
-		}
-	case ActRefund:
-		if _, _, nerr := e.wc.Notes.Create(ctx, o.ID, &woocommerce.NoteRequest{Note: fmt.Sprintf(NoteRefundFailed, msg)}); nerr != nil {
-			return false, nerr
-		}
-		if a.RefundRecord != 0 {
-			// As WooCommerce does when a gateway refuses: the record goes.
-			if _, derr := e.wc.Refunds.Delete(ctx, o.ID, a.RefundRecord); derr != nil {
-				return false, derr
-			}
-		}
-		return false, nil
+	text := map[ActionKind]string{ActCapture: NoteCaptureFailed, ActVoid: NoteCancelFailed, ActRefund: NoteRefundFailed}[a.Kind]
+	if _, _, nerr := e.wc.Notes.Create(ctx, o.ID, &woocommerce.NoteRequest{Note: fmt.Sprintf(text, msg)}); nerr != nil {
+		return false, nerr
 	}
-	if a.FailStatus != "" {
-		if _, _, serr := e.wc.Orders.SetStatus(ctx, o.ID, a.FailStatus); serr != nil {
-			return false, serr
+	if a.Kind == ActRefund && a.RefundRecord != 0 {
+		// As WooCommerce does when a gateway refuses: the record goes.
+		if _, derr := e.wc.Refunds.Delete(ctx, o.ID, a.RefundRecord); derr != nil {
+			return false, derr
 		}
 	}
 	return false, nil

@@ -54,11 +54,15 @@ func TestCaptureOnCompleted(t *testing.T) {
 		got[1] != "The Dintero order has been captured. Captured amount: 3398.01 NOK." {
 		t.Errorf("notes: %q", notes)
 	}
-	// Reconciling again changes nothing.
-	for range 3 {
+	// Reconciling again only records that the capture note is written
+	// (its key is recorded lazily, and Plan says so), then does nothing.
+	for i := range 3 {
 		res, err := w.engine.Reconcile(ctx, o.ID)
-		if err != nil || len(res.Done) != 0 {
-			t.Fatalf("reconcile again: %+v %v", res, err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 && (len(res.Done) != 1 || res.Done[0].Kind != ordermgmt.ActRecordNote) || i > 0 && len(res.Done) != 0 {
+			t.Fatalf("reconcile again (%d): %+v", i, res)
 		}
 	}
 	if n := len(w.notes(o)); n != len(notes) {
@@ -235,7 +239,21 @@ func TestCaptureOutcomeUnknownThenReconciled(t *testing.T) {
 	if got := w.order(o); got.Status != woocommerce.StatusCompleted {
 		t.Errorf("an unknown outcome must not put the order on hold: %s", got.Status)
 	}
-	// The next reconcile (a webhook, the poller) captures.
+	// A reconcile while the capture is in doubt only reads: Dintero may
+	// still complete it. It says what it waits for.
+	res, err := w.engine.Reconcile(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Done) != 0 || len(res.Waiting) != 1 || res.Waiting[0].Action.Kind != ordermgmt.ActCapture ||
+		!res.Waiting[0].Until.Equal(res.Waiting[0].Since.Add(ordermgmt.DefaultInDoubtWait)) {
+		t.Fatalf("in doubt: %+v", res)
+	}
+	if n := countEvents(w.tx(o), dintero.EventCapture); n != 0 {
+		t.Fatalf("captured %d times while in doubt", n)
+	}
+	// After the wait, the next reconcile (a webhook, the poller) captures.
+	w.pastDoubt()
 	if _, err := w.engine.Reconcile(ctx, o.ID); err != nil {
 		t.Fatal(err)
 	}

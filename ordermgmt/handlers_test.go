@@ -223,6 +223,17 @@ func TestCrashBetweenEverySteps(t *testing.T) {
 		{"read lost", func(w *world) {
 			w.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: 500, Times: 1})
 		}, 0},
+		{"dintero refund committed late", func(w *world) {
+			w.dt.InjectFault(dinterotest.RouteRefund, dinterotest.Fault{LateCommit: true, HoldFor: 10 * time.Millisecond,
+				CommitDelay: 50 * time.Millisecond, Times: 1})
+		}, 0},
+		{"dintero refund seen late", func(w *world) {
+			w.dt.InjectFault(dinterotest.RouteRefund, dinterotest.Fault{DropAfterCommit: true, VisibleAfter: 100 * time.Millisecond, Times: 1})
+		}, 0},
+		{"woocommerce record committed late", func(w *world) {
+			w.store.InjectFault(wctest.RouteCreateRefund, wctest.Fault{LateCommit: true, HoldFor: 10 * time.Millisecond,
+				CommitDelay: 50 * time.Millisecond, Times: 1})
+		}, 0},
 	}
 	for _, rt := range routes {
 		t.Run(rt.name, func(t *testing.T) {
@@ -232,6 +243,13 @@ func TestCrashBetweenEverySteps(t *testing.T) {
 			o := w.captured()
 			rt.inject(w)
 			w.engine.Refund(ctx, o.ID, ordermgmtRefund100())
+			w.engine.Reconcile(ctx, o.ID) // in doubt: reads only
+			// Dintero and the store finish what they hold in real time; the
+			// engine's clock then steps over the wait.
+			w.dt.WaitLateCommits()
+			w.store.WaitLateCommits()
+			time.Sleep(150 * time.Millisecond) // past VisibleAfter
+			w.pastDoubt()
 			for range 3 {
 				w.engine.Reconcile(ctx, o.ID)
 			}

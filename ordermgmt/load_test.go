@@ -2,6 +2,7 @@ package ordermgmt_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -66,6 +67,32 @@ func TestWebhookLoad(t *testing.T) {
 	wg.Wait()
 	if fivexx.Load() > injected || other.Load() != 0 {
 		t.Errorf("answers: %d 5xx (injected %d), %d other non-200", fivexx.Load(), injected, other.Load())
+	}
+	// A capture answered 503 may still be completed by Dintero: its order
+	// waits, whatever the later deliveries; after the wait, one capture.
+	ctx := context.Background()
+	waiting := 0
+	for _, b := range bodies {
+		var o woocommerce.Order
+		json.Unmarshal(b, &o)
+		if countEvents(w.tx(&o), dintero.EventCapture) == 0 {
+			res, err := w.engine.Reconcile(ctx, o.ID)
+			if err != nil || len(res.Waiting) != 1 || len(res.Done) != 0 {
+				t.Errorf("order %d, not captured, is not in doubt: %+v %v", o.ID, res, err)
+			}
+			waiting++
+		}
+	}
+	if waiting > injected {
+		t.Errorf("%d orders in doubt behind %d injected faults", waiting, injected)
+	}
+	w.pastDoubt()
+	for _, b := range bodies {
+		var o woocommerce.Order
+		json.Unmarshal(b, &o)
+		if _, err := w.engine.Reconcile(ctx, o.ID); err != nil {
+			t.Error(err)
+		}
 	}
 	for _, b := range bodies {
 		var o woocommerce.Order

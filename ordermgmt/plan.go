@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
 	"github.com/dinterowoo/dinterowoo/internal/money"
@@ -17,6 +18,9 @@ type State struct {
 	Order       *woocommerce.Order
 	Refunds     []*woocommerce.Refund
 	Transaction *dintero.Transaction
+	// Now is when the state was read, for the in-doubt wait (zero: the
+	// time PlanState runs).
+	Now time.Time
 }
 
 // ActionKind is what an Action does.
@@ -35,10 +39,15 @@ const (
 	ActSetStatus
 	// ActNote writes Note on the order.
 	ActNote
+	// ActRecordNote records NoteKey in MetaNoted for a note already on the
+	// order: the capture note is written right after the capture, and its
+	// key recorded by the next Reconcile that finds it (Engine.Plan and
+	// Reconcile look; PlanState, which does no I/O, plans ActNote).
+	ActRecordNote
 )
 
 func (k ActionKind) String() string {
-	return [...]string{"", "capture", "void", "refund", "set-status", "note"}[k]
+	return [...]string{"", "capture", "void", "refund", "set-status", "note", "record-note"}[k]
 }
 
 // Action is one step Reconcile takes.
@@ -54,8 +63,10 @@ type Action struct {
 	Reason    string
 	// RefundRecord is the WooCommerce refund record a refund completes.
 	RefundRecord int64
-	// Status is the status of ActSetStatus.
+	// Status is the status of ActSetStatus, and Meta what is written with
+	// it in the same update.
 	Status woocommerce.Status
+	Meta   []woocommerce.Meta
 	// Note is written after the action succeeds (for ActNote, it is the
 	// action); NoteKey records it in MetaNoted so it is written once.
 	Note    string
@@ -71,7 +82,7 @@ func (a Action) String() string {
 		return fmt.Sprintf("%s %d (%s)", a.Kind, a.Amount, a.Reference)
 	case ActSetStatus:
 		return fmt.Sprintf("%s %s", a.Kind, a.Status)
-	case ActNote:
+	case ActNote, ActRecordNote:
 		return fmt.Sprintf("%s %q", a.Kind, a.Note)
 	}
 	return a.Kind.String()
@@ -81,6 +92,9 @@ func (a Action) String() string {
 type Plan struct {
 	OrderID int64
 	Actions []Action
+	// Waiting lists the money movements not planned because an earlier
+	// attempt may still be completed by Dintero, and until when.
+	Waiting []InDoubt
 	// Skipped tells why nothing is planned for an order dinterowoo does not
 	// manage ("" when it does).
 	Skipped string
@@ -141,6 +155,9 @@ func isSwish(tx *dintero.Transaction) bool {
 // transaction, from the state alone: it does no I/O. The rules are the
 // plugin's (see the package documentation), run level-triggered: planning
 // again after the actions are done gives nothing more to do.
+//
+// Money movements whose last attempt may still be completed by Dintero (see
+// Settings.InDoubtWait) are listed in the plan's Waiting, not its Actions.
 func PlanState(st State, s Settings) (*Plan, error) {
 	s, err := s.withDefaults()
 	if err != nil {
@@ -148,6 +165,9 @@ func PlanState(st State, s Settings) (*Plan, error) {
 	}
 	o := st.Order
 	p := &Plan{OrderID: o.ID}
+	if st.Now.IsZero() {
+		st.Now = time.Now()
+	}
 	if o.PaymentMethod != s.PaymentMethod {
 		p.Skipped = fmt.Sprintf("paid with %q, not %q", o.PaymentMethod, s.PaymentMethod)
 		return p, nil
@@ -276,10 +296,12 @@ func PlanState(st State, s Settings) (*Plan, error) {
 	switch {
 	case tx.Status == dintero.StatusOnHold && slices.Contains([]woocommerce.Status{woocommerce.StatusPending, s.AuthorizedStatus}, o.Status):
 		note("needs-authorization:"+tx.ID, fmt.Sprintf(NoteNeedsAuthorization, tx.ID))
-		add(Action{Kind: ActSetStatus, Status: s.ManualReviewStatus})
-	case (tx.Status == dintero.StatusAuthorized || tx.Status.IsCaptured()) && o.Status == s.ManualReviewStatus:
+		add(Action{Kind: ActSetStatus, Status: s.ManualReviewStatus,
+			Meta: []woocommerce.Meta{woocommerce.MetaString(MetaAwaitingAuthorization, tx.ID)}})
+	case (tx.Status == dintero.StatusAuthorized || tx.Status.IsCaptured()) && o.Status == s.ManualReviewStatus && awaitingAuthorization(o, &s):
 		add(Action{Kind: ActNote, Note: NoteAuthorized})
-		add(Action{Kind: ActSetStatus, Status: s.AuthorizedStatus})
+		add(Action{Kind: ActSetStatus, Status: s.AuthorizedStatus,
+			Meta: []woocommerce.Meta{woocommerce.MetaDelete(MetaAwaitingAuthorization)}})
 	case (tx.Status == dintero.StatusAuthorized || tx.Status.IsCaptured()) && o.Status == woocommerce.StatusPending:
 		note("placed:"+tx.ID, fmt.Sprintf(NotePlaced, tx.ID))
 		add(Action{Kind: ActSetStatus, Status: s.AuthorizedStatus})
@@ -290,7 +312,48 @@ func PlanState(st State, s Settings) (*Plan, error) {
 		add(Action{Kind: ActNote, Note: NoteNotApproved})
 		add(Action{Kind: ActSetStatus, Status: woocommerce.StatusFailed})
 	}
+	if err := holdInDoubt(st, p, &s); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// holdInDoubt moves the money movements whose last attempt may still be
+// completed by Dintero from the plan's actions to its Waiting list: the
+// planner found no event with their reference, but an attempt started
+// less than InDoubtWait ago.
+func holdInDoubt(st State, p *Plan, s *Settings) error {
+	if s.noWait {
+		return nil
+	}
+	recorded, err := readAttempts(st.Order)
+	if err != nil {
+		return err
+	}
+	kept := p.Actions[:0]
+	for _, a := range p.Actions {
+		if a.Kind == ActCapture || a.Kind == ActVoid || a.Kind == ActRefund {
+			if since, ok := attemptOf(st, recorded, a); ok && st.Now.Before(since.Add(s.InDoubtWait)) {
+				p.Waiting = append(p.Waiting, InDoubt{Action: a, Since: since, Until: since.Add(s.InDoubtWait)})
+				continue
+			}
+		}
+		kept = append(kept, a)
+	}
+	p.Actions = kept
+	return nil
+}
+
+// awaitingAuthorization reports whether the order waits for Dintero's
+// authorization (ON_HOLD), as the plugin tracks it: the transaction id in
+// MetaAwaitingAuthorization. When the manual-review status is not also the
+// failure status, being in it says as much (orders put there before the
+// meta was written).
+func awaitingAuthorization(o *woocommerce.Order, s *Settings) bool {
+	if m, ok := o.Meta(MetaAwaitingAuthorization); ok && m.StringValue() != "" {
+		return true
+	}
+	return s.ManualReviewStatus != s.FailureStatus
 }
 
 // refundNote is the note for a refund record: refunded, or partially

@@ -21,7 +21,9 @@ type PollResult struct {
 // Poll reconciles every order modified after since, with at most
 // concurrency orders at once: the safety net for webhooks that WooCommerce
 // never retries. It reads the orders as a list (id, status, payment method
-// and modification time only) and reconciles the Dintero ones.
+// and modification time only) and reconciles the Dintero ones. It also
+// reconciles the orders this engine left waiting on a movement in doubt
+// whose wait is over: nothing modifies such an order when the wait ends.
 func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*PollResult, error) {
 	if concurrency < 1 {
 		concurrency = 1
@@ -30,6 +32,27 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, concurrency)
+	reconcile := func(id int64) {
+		defer wg.Done()
+		defer func() { <-sem }()
+		_, err := e.Reconcile(ctx, id)
+		mu.Lock()
+		defer mu.Unlock()
+		res.Checked++
+		if err != nil {
+			res.Failed[id] = err
+		}
+	}
+	for _, id := range e.dueOrders() {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return res, ctx.Err()
+		}
+		wg.Add(1)
+		go reconcile(id)
+	}
 	opts := &woocommerce.OrderListOptions{ModifiedAfter: since, OrderBy: "modified", Order: "asc", PerPage: 100,
 		Fields: []string{"id", "status", "payment_method", "date_modified_gmt"}}
 	var listErr error
@@ -53,20 +76,54 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 			break
 		}
 		wg.Add(1)
-		go func(id int64) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			_, err := e.Reconcile(ctx, id)
-			mu.Lock()
-			defer mu.Unlock()
-			res.Checked++
-			if err != nil {
-				res.Failed[id] = err
-			}
-		}(o.ID)
+		go reconcile(o.ID)
 	}
 	wg.Wait()
 	return res, listErr
+}
+
+// dueSet is the orders whose Reconcile left a movement in doubt, with when
+// the last wait ends: Poll reconciles them then.
+type dueSet struct {
+	mu    sync.Mutex
+	until map[int64]time.Time
+}
+
+// noteDue records an order's waiting movements after a Reconcile (or
+// forgets the order when none wait).
+func (e *Engine) noteDue(orderID int64, waiting []InDoubt) {
+	e.due.mu.Lock()
+	defer e.due.mu.Unlock()
+	if len(waiting) == 0 {
+		delete(e.due.until, orderID)
+		return
+	}
+	if e.due.until == nil {
+		e.due.until = map[int64]time.Time{}
+	}
+	var last time.Time
+	for _, w := range waiting {
+		if w.Until.After(last) {
+			last = w.Until
+		}
+	}
+	e.due.until[orderID] = last
+}
+
+// dueOrders returns, and forgets, the orders whose wait is over (each
+// Reconcile records them again if they still wait).
+func (e *Engine) dueOrders() []int64 {
+	e.due.mu.Lock()
+	defer e.due.mu.Unlock()
+	now := e.now()
+	var out []int64
+	for id, until := range e.due.until {
+		if !now.Before(until) {
+			out = append(out, id)
+			delete(e.due.until, id)
+		}
+	}
+	return out
 }
 
 // RunPoller polls every interval until ctx ends, each time from the last

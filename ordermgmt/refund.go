@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
@@ -61,16 +62,40 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 	if err != nil {
 		return nil, err
 	}
-	o, tx, ls, plan, total, orderLeft := pr.state.Order, pr.state.Transaction, pr.lines, pr.plan, pr.total, pr.orderLeft
+	st := pr.state
+	o, tx, ls, plan, total, orderLeft := st.Order, st.Transaction, pr.lines, pr.plan, pr.total, pr.orderLeft
+	wait := e.settings.InDoubtWait
+	recorded, err := readAttempts(o)
+	if err != nil {
+		return nil, err
+	}
 	reason := req.Reason
 	if reason == "" {
 		reason = RefundReason
 	}
+	// The create's in-flight record goes first: WooCommerce may save a
+	// record after its caller gave up, and until that is settled another
+	// create could leave two records, and two refunds, for one request.
 	marker := newMarker()
-	rec, err := e.recordRefund(ctx, o.ID, plan.wooRefund(ls, reason, marker), marker)
-	if err != nil {
+	createRef := createPrefix(o.ID) + marker
+	inflight := recorded.pruned(st, st.Now, wait)
+	started := e.now()
+	inflight[createRef] = started
+	if _, _, err := e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: []woocommerce.Meta{inflight.meta()}}); err != nil {
 		return nil, err
 	}
+	wreq := plan.wooRefund(ls, reason, marker)
+	// The record is also the in-flight record of its refund at Dintero.
+	wreq.MetaData = append(wreq.MetaData, woocommerce.MetaString(MetaAttemptAt, e.now().UTC().Format(time.RFC3339Nano)))
+	rec, err := e.recordRefund(ctx, o.ID, wreq, marker)
+	if err != nil {
+		if errors.Is(err, woocommerce.ErrOutcomeUnknown) {
+			doubt := &InDoubtError{OrderID: o.ID, What: "a refund record create", Since: started, Until: started.Add(wait)}
+			return nil, fmt.Errorf("%w (if the record appears, Reconcile refunds it at Dintero): %w", doubt, err)
+		}
+		return nil, err
+	}
+	delete(inflight, createRef)
 	ref := RefundReference(o.ID, rec.ID)
 	amount, items, err := refundItems(ls, rec)
 	if err != nil {
@@ -79,7 +104,7 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 	res := &RefundResult{RefundID: rec.ID, Reference: ref, Amount: amount, Items: items}
 	_, resp, err := e.dt.Transactions.Refund(ctx, tx.ID, &dintero.RefundRequest{Amount: amount, RefundReference: ref, Reason: reason, Items: items})
 	if err != nil {
-		if ok, ferr := e.refundFailed(ctx, o.ID, tx.ID, rec.ID, ref, err); !ok {
+		if ok, ferr := e.refundFailed(ctx, o.ID, tx.ID, rec.ID, ref, err, started.Add(wait)); !ok {
 			return nil, ferr
 		}
 	} else {
@@ -92,7 +117,7 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 	}
 	keys := noted(o)
 	keys["refund:"+ref] = true
-	if _, _, err := e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: []woocommerce.Meta{notedMeta(keys)}}); err != nil {
+	if _, _, err := e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: []woocommerce.Meta{notedMeta(keys), inflight.meta()}}); err != nil {
 		return res, fmt.Errorf("ordermgmt: the refund was made, but its note was not recorded: %w", err)
 	}
 	return res, nil
@@ -121,6 +146,13 @@ func (e *Engine) prepareRefund(ctx context.Context, orderID int64, req RefundReq
 		return nil, fmt.Errorf("%w: the order has no transaction id", ErrNotDintero)
 	case !tx.Status.CanRefund():
 		return nil, fmt.Errorf("%w (Dintero status %s)", ErrNotCaptured, tx.Status)
+	}
+	recorded, err := readAttempts(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := createInDoubt(st, recorded, st.Now, e.settings.InDoubtWait); err != nil {
+		return nil, err
 	}
 	ls, err := NewLines(o, st.Refunds)
 	if err != nil {
@@ -203,7 +235,7 @@ func (e *Engine) recordRefund(ctx context.Context, orderID int64, req *woocommer
 // refund happened after all (found by its reference), false with the
 // error to return otherwise; a definite refusal deletes the record and
 // notes why.
-func (e *Engine) refundFailed(ctx context.Context, orderID int64, txID string, recordID int64, ref string, err error) (bool, error) {
+func (e *Engine) refundFailed(ctx context.Context, orderID int64, txID string, recordID int64, ref string, err error, until time.Time) (bool, error) {
 	var apiErr *dintero.APIError
 	definite := errors.As(err, &apiErr) && !apiErr.OutcomeUnknown && apiErr.StatusCode < 500 &&
 		apiErr.StatusCode != 401 && apiErr.StatusCode != 429
@@ -212,8 +244,10 @@ func (e *Engine) refundFailed(ctx context.Context, orderID int64, txID string, r
 	}
 	if !definite {
 		// Unknown, or not a decision: the record stays as the intent, and
-		// Reconcile completes it.
-		return false, fmt.Errorf("ordermgmt: refund %s not confirmed; Reconcile will complete it: %w", ref, err)
+		// Reconcile completes it once the doubt is over, unless Dintero
+		// completed this request meanwhile.
+		return false, fmt.Errorf("ordermgmt: refund %s not confirmed; it is in doubt until %s, then Reconcile completes it if Dintero has not: %w",
+			ref, until.UTC().Format(time.RFC3339), err)
 	}
 	msg := fmt.Sprintf("[%d] %s", apiErr.StatusCode, apiErr.Message)
 	if _, _, nerr := e.wc.Notes.Create(ctx, orderID, &woocommerce.NoteRequest{Note: fmt.Sprintf(NoteRefundFailed, msg)}); nerr != nil {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/dinterowoo/dinterowoo/woocommerce"
 )
@@ -46,11 +48,42 @@ type Settings struct {
 	// what Dintero has left to capture, for rounding; the capture is then
 	// of what Dintero has left (default 0).
 	CaptureTolerance int64
+	// InDoubtWait is how long a capture, refund or void whose outcome is
+	// unknown stays in doubt (default DefaultInDoubtWait). Dintero has no
+	// idempotency keys and may complete a request after its caller gave
+	// up, so while no event with the attempt's reference has appeared and
+	// less than this has passed since the attempt started, Reconcile only
+	// reads; afterwards it may send the movement again.
+	InDoubtWait time.Duration
+
+	// noWait turns the waiting period off: a test-only switch
+	// (export_test.go) showing that the soak sees double movements
+	// without it.
+	noWait bool
 }
+
+// DefaultInDoubtWait is the default Settings.InDoubtWait: the Dintero
+// client's 30-second attempt timeout plus a generous bound on how long
+// Dintero may take to finish a request under load. See the package
+// documentation ("Money in doubt") for why a time bound, and what is left
+// at risk past it.
+const DefaultInDoubtWait = 15 * time.Minute
 
 // withDefaults fills zero fields and checks that the status sets do not
 // overlap, which would make one status change mean two things.
 func (s Settings) withDefaults() (Settings, error) {
+	// The plugin's settings spell statuses as WooCommerce stores them,
+	// "wc-shipped"; the REST API, and so every order read, has "shipped".
+	s.CaptureStatuses = unprefixed(s.CaptureStatuses)
+	s.CancelStatuses = unprefixed(s.CancelStatuses)
+	s.RefundStatuses = unprefixed(s.RefundStatuses)
+	for _, st := range []*woocommerce.Status{&s.AuthorizedStatus, &s.ManualReviewStatus, &s.FailureStatus} {
+		if *st != "" {
+			if *st = woocommerce.Status(strings.TrimPrefix(string(*st), "wc-")); *st == "" {
+				return s, errors.New(`ordermgmt: status "wc-" names no status`)
+			}
+		}
+	}
 	if len(s.CaptureStatuses) == 0 {
 		s.CaptureStatuses = []woocommerce.Status{woocommerce.StatusCompleted}
 	}
@@ -68,6 +101,12 @@ func (s Settings) withDefaults() (Settings, error) {
 	}
 	if s.FailureStatus == "" {
 		s.FailureStatus = woocommerce.StatusOnHold
+	}
+	if s.InDoubtWait < 0 {
+		return s, errors.New("ordermgmt: negative InDoubtWait")
+	}
+	if s.InDoubtWait == 0 {
+		s.InDoubtWait = DefaultInDoubtWait
 	}
 	if s.PaymentMethod == "" {
 		s.PaymentMethod = "dintero_checkout"
@@ -100,6 +139,19 @@ func (s Settings) withDefaults() (Settings, error) {
 		}
 	}
 	return s, nil
+}
+
+// unprefixed is a copy of statuses without WooCommerce's stored "wc-"
+// prefix.
+func unprefixed(statuses []woocommerce.Status) []woocommerce.Status {
+	if statuses == nil {
+		return nil
+	}
+	out := make([]woocommerce.Status, len(statuses))
+	for i, st := range statuses {
+		out[i] = woocommerce.Status(strings.TrimPrefix(string(st), "wc-"))
+	}
+	return out
 }
 
 func (s *Settings) isCapture(st woocommerce.Status) bool {

@@ -28,6 +28,8 @@ var (
 	soakSeed    = flag.Uint64("soak.seed", 0, "seed of the soak test's random source (0: a new one, printed)")
 	soakRate    = flag.Float64("soak.faults", 0.10, "share of requests that get a fault in the soak test")
 	soakWorkers = flag.Int("soak.workers", 16, "orders driven at once in the soak test")
+	soakWait    = flag.Duration("soak.wait", 300*time.Millisecond, "the engine's InDoubtWait in the soak test; late commits land within 80 % of it")
+	soakNoWait  = flag.Bool("soak.nowait", false, "mutation check: turn the in-doubt wait off (the soak must then report double movements)")
 )
 
 // soak is the world of the soak test: both servers answering with faults
@@ -41,7 +43,7 @@ type soak struct {
 	locker ordermgmt.Locker // shared across restarts, as replicas share one
 	engine atomic.Pointer[ordermgmt.Engine]
 
-	faults, crashes, operations, duplicates atomic.Int64
+	faults, crashes, cancels, late, operations, duplicates atomic.Int64
 
 	mu       sync.Mutex
 	rng      *rand.Rand
@@ -76,7 +78,11 @@ func (s *soak) newEngine() *ordermgmt.Engine {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	e, err := ordermgmt.New(wc, dc, ordermgmt.WithLocker(s.locker))
+	opts := []ordermgmt.Option{ordermgmt.WithLocker(s.locker), ordermgmt.WithSettings(ordermgmt.Settings{InDoubtWait: *soakWait})}
+	if *soakNoWait {
+		opts = append(opts, ordermgmt.WithoutInDoubtWait())
+	}
+	e, err := ordermgmt.New(wc, dc, opts...)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -102,24 +108,43 @@ func (crashTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// op runs one operation, sometimes crashing it and restarting the engine.
+// op runs one operation, sometimes crashing it (between two requests) or
+// cancelling its context at a random moment, a request perhaps in flight
+// (a shutdown), and then restarting the engine.
 func (s *soak) op(f func(ctx context.Context, e *ordermgmt.Engine) error) error {
 	s.operations.Add(1)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	crash := s.faultsOn.Load() && s.chance(*soakRate)
-	if crash {
+	shutdown := !crash && s.faultsOn.Load() && s.chance(*soakRate/2)
+	switch {
+	case crash:
 		cctx, ccancel := context.WithCancel(ctx)
 		cp := &crashPoint{cancel: ccancel}
 		cp.left.Store(int64(s.rand(8)))
 		ctx = context.WithValue(cctx, crashKey{}, cp)
+	case shutdown:
+		cctx, ccancel := context.WithCancel(ctx)
+		t := time.AfterFunc(time.Duration(s.rand(8000))*time.Microsecond, ccancel)
+		defer t.Stop()
+		ctx = cctx
 	}
 	err := f(ctx, s.engine.Load())
-	if crash && ctx.Err() != nil {
-		s.crashes.Add(1)
+	if (crash || shutdown) && ctx.Err() != nil {
+		if crash {
+			s.crashes.Add(1)
+		} else {
+			s.cancels.Add(1)
+		}
 		s.engine.Store(s.newEngine()) // restart
 	}
 	return err
+}
+
+// lateDelay is how long after the client has gone a late commit lands:
+// within the engine's wait, as the wait assumes of Dintero.
+func (s *soak) lateDelay() time.Duration {
+	return time.Duration(s.rand(int(*soakWait*8/10/time.Millisecond)+1)) * time.Millisecond
 }
 
 // dinteroFault draws a fault for a Dintero route.
@@ -129,7 +154,13 @@ func (s *soak) dinteroFault(r dinterotest.Route) *dinterotest.Fault {
 	}
 	s.faults.Add(1)
 	money := r == dinterotest.RouteCapture || r == dinterotest.RouteRefund || r == dinterotest.RouteVoid
-	switch k := s.rand(6); {
+	switch k := s.rand(8); {
+	case k == 6 && r != dinterotest.RouteToken:
+		s.late.Add(1)
+		return &dinterotest.Fault{LateCommit: true, HoldFor: time.Duration(1+s.rand(10)) * time.Millisecond, CommitDelay: s.lateDelay()}
+	case k == 7 && money:
+		s.late.Add(1)
+		return &dinterotest.Fault{DropAfterCommit: true, VisibleAfter: s.lateDelay()}
 	case k == 0:
 		return &dinterotest.Fault{Status: 503}
 	case k == 1:
@@ -151,7 +182,10 @@ func (s *soak) storeFault(wctest.Route) *wctest.Fault {
 		return nil
 	}
 	s.faults.Add(1)
-	switch s.rand(5) {
+	switch s.rand(6) {
+	case 5:
+		s.late.Add(1)
+		return &wctest.Fault{LateCommit: true, HoldFor: time.Duration(1+s.rand(10)) * time.Millisecond, CommitDelay: s.lateDelay()}
 	case 0:
 		return &wctest.Fault{Status: 503}
 	case 1:
@@ -251,9 +285,13 @@ func TestSoak(t *testing.T) {
 	stopPoll()
 	<-polled
 
-	// Settle: no more faults; what Dintero accepted completes, and every
-	// order is reconciled by a fresh process.
+	// Settle: no more faults; what the servers hold lands, the in-doubt
+	// waits end, what Dintero accepted completes, and every order is
+	// reconciled by a fresh process.
 	s.faultsOn.Store(false)
+	s.dt.WaitLateCommits()
+	s.store.WaitLateCommits()
+	time.Sleep(*soakWait + 50*time.Millisecond)
 	s.engine.Store(s.newEngine())
 	ctx := context.Background()
 	for round := range 3 {
@@ -270,9 +308,9 @@ func TestSoak(t *testing.T) {
 	s.dt.WaitCallbacks()
 
 	violations := s.check()
-	fmt.Printf("soak: orders=%d operations=%d faults=%d crashes=%d duplicated_webhooks=%d violations=%d seed=%d elapsed=%s\n",
-		*soakOrders, s.operations.Load(), s.faults.Load(), s.crashes.Load(), s.duplicates.Load(), len(violations), seed,
-		time.Since(start).Round(time.Millisecond))
+	fmt.Printf("soak: orders=%d operations=%d faults=%d late_commits=%d crashes=%d cancels=%d duplicated_webhooks=%d violations=%d seed=%d elapsed=%s\n",
+		*soakOrders, s.operations.Load(), s.faults.Load(), s.late.Load(), s.crashes.Load(), s.cancels.Load(), s.duplicates.Load(),
+		len(violations), seed, time.Since(start).Round(time.Millisecond))
 	for i, v := range violations {
 		if i == 20 {
 			t.Errorf("... and %d more", len(violations)-20)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +27,32 @@ type world struct {
 	dc     *dintero.Client
 	engine *ordermgmt.Engine
 	hooks  *httptest.Server
+	clock  *fakeClock
+}
+
+// fakeClock is the engine's clock in tests: real time plus what the test
+// has stepped over, so in-doubt waits pass at once.
+type fakeClock struct {
+	mu      sync.Mutex
+	stepped time.Duration
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.stepped)
+}
+
+// advance moves the clock on by d.
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stepped += d
+}
+
+// pastDoubt moves the engine's clock past the in-doubt wait.
+func (w *world) pastDoubt() {
+	w.clock.advance(w.engine.Settings().InDoubtWait + time.Second)
 }
 
 const (
@@ -47,7 +74,7 @@ func newWorld(t *testing.T, opts ...func(*worldOption)) *world {
 	for _, f := range opts {
 		f(&o)
 	}
-	w := &world{t: t}
+	w := &world{t: t, clock: &fakeClock{}}
 	w.store = wctest.NewServer()
 	w.dt = dinterotest.NewServer(dinterotest.WithCallbackSecret([]byte(callbackSecret)))
 	fast := time.Millisecond
@@ -60,7 +87,7 @@ func newWorld(t *testing.T, opts ...func(*worldOption)) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.engine, err = ordermgmt.New(w.wc, w.dc, ordermgmt.WithSettings(o.settings))
+	w.engine, err = ordermgmt.New(w.wc, w.dc, ordermgmt.WithSettings(o.settings), ordermgmt.WithClock(w.clock.now))
 	if err != nil {
 		t.Fatal(err)
 	}

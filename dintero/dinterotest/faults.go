@@ -40,6 +40,21 @@ type Fault struct {
 	// itself after CompleteAfter when that is set.
 	Pending       bool
 	CompleteAfter time.Duration
+	// LateCommit holds the request without an answer until the client
+	// gives up (its deadline passes, it is cancelled or disconnects) or
+	// HoldFor passes, cuts the connection, and does the work CommitDelay
+	// later: Dintero finishing a request after its caller has gone. The
+	// work is validated when it is done, as Dintero would; Close drops
+	// commits not done yet, WaitLateCommits waits for them.
+	LateCommit  bool
+	HoldFor     time.Duration
+	CommitDelay time.Duration
+	// VisibleAfter hides a capture, refund or void, once done, from reads
+	// (GET and list) for this long, as a read replica that lags: with
+	// DropAfterCommit, the change is made, the answer lost, and the event
+	// seen only later. Later operations are checked against the real
+	// state.
+	VisibleAfter time.Duration
 	// Times is how many requests the fault applies to; 0 means all.
 	Times int
 }

@@ -36,6 +36,7 @@ type Server struct {
 	wg   sync.WaitGroup
 
 	faults faultinject.Queue[Route, Fault]
+	late   faultinject.Late
 
 	mu       sync.Mutex
 	tokens   map[string]time.Time // token -> expiry
@@ -50,6 +51,31 @@ type txState struct {
 	tx          dintero.Transaction
 	callbackURL string
 	pending     []pendingOp
+	// lagging is what reads return until lagUntil (Fault.VisibleAfter):
+	// the transaction as it was before the hidden changes.
+	lagging  *dintero.Transaction
+	lagUntil time.Time
+}
+
+// visible is the transaction as reads see it at now. The caller holds s.mu.
+func (st *txState) visible(now time.Time) dintero.Transaction {
+	if st.lagging != nil && now.Before(st.lagUntil) {
+		return copyTx(*st.lagging)
+	}
+	st.lagging = nil
+	return copyTx(st.tx)
+}
+
+// hide keeps reads on the state before a change for d. The caller holds
+// s.mu and calls it before making the change.
+func (st *txState) hide(now time.Time, d time.Duration) {
+	if st.lagging == nil || !now.Before(st.lagUntil) {
+		before := copyTx(st.tx)
+		st.lagging = &before
+	}
+	if until := now.Add(d); until.After(st.lagUntil) {
+		st.lagUntil = until
+	}
 }
 
 type config struct {
@@ -128,9 +154,14 @@ func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
+	s.late.Stop()
 	s.wg.Wait()
 	s.srv.Close()
 }
+
+// WaitLateCommits waits until every request held by a LateCommit fault
+// has been committed (or dropped by Close).
+func (s *Server) WaitLateCommits() { s.late.Wait() }
 
 // AccountID returns the account id the server serves.
 func (s *Server) AccountID() string { return s.cfg.accountID }
@@ -170,6 +201,14 @@ func (s *Server) route(mux *http.ServeMux, pattern string, rt Route, auth bool, 
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if f != nil && f.LateCommit {
+			body := faultinject.Hold(w, r, f.HoldFor)
+			later := faultinject.Detached(r, body)
+			then := *f
+			then.LateCommit, then.DropAfterCommit = false, false
+			s.late.After(f.CommitDelay, func() { h(httptest.NewRecorder(), later, &then) })
+			return
+		}
 		if f != nil && f.DropAfterCommit {
 			// Do the work, then cut the connection before the answer.
 			rec := httptest.NewRecorder()

@@ -26,7 +26,7 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, _ *Fault) {
 	st, ok := s.txs[r.PathValue("id")]
 	var tx dintero.Transaction
 	if ok {
-		tx = copyTx(st.tx)
+		tx = st.visible(s.cfg.now())
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -56,8 +56,9 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, _ *Fault) {
 	page := []dintero.Transaction{}
 	after := q.Get("starting_after")
 	started := after == ""
+	now := s.cfg.now()
 	for i := len(s.txOrder) - 1; i >= 0 && len(page) < limit; i-- {
-		tx := s.txs[s.txOrder[i]].tx
+		tx := s.txs[s.txOrder[i]].visible(now)
 		if !started {
 			started = tx.ID == after
 			continue
@@ -65,7 +66,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, _ *Fault) {
 		if match("id", tx.ID) && match("status", string(tx.Status)) && match("session_id", tx.SessionID) &&
 			match("currency", tx.Currency) && match("merchant_reference", tx.MerchantReference) &&
 			match("merchant_reference_2", tx.MerchantReference2) && match("payment_product", tx.PaymentProduct) {
-			page = append(page, copyTx(tx))
+			page = append(page, tx)
 		}
 	}
 	writeJSON(w, http.StatusOK, page)
@@ -172,6 +173,9 @@ func (s *Server) moneyOp(w http.ResponseWriter, r *http.Request, f *Fault, kind 
 		w.Header().Set("Event-Request-Id", op.requestID)
 		writeJSON(w, http.StatusAccepted, tx)
 		return
+	}
+	if f != nil && f.VisibleAfter > 0 {
+		st.hide(s.cfg.now(), f.VisibleAfter)
 	}
 	s.apply(st, op, "")
 	tx := copyTx(st.tx)

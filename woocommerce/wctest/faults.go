@@ -33,6 +33,15 @@ type Fault struct {
 	RetryAfter time.Duration
 	// DropAfterCommit does the work, then closes the connection unanswered.
 	DropAfterCommit bool
+	// LateCommit holds the request without an answer until the client
+	// gives up (its deadline passes, it is cancelled or disconnects) or
+	// HoldFor passes, cuts the connection, and does the work CommitDelay
+	// later: PHP goes on running a request whose client has gone, so
+	// WooCommerce commits it after the caller stopped waiting. Close drops
+	// commits not done yet; WaitLateCommits waits for them.
+	LateCommit  bool
+	HoldFor     time.Duration
+	CommitDelay time.Duration
 	// Times is how many requests the fault applies to; 0 means all.
 	Times int
 }

@@ -36,6 +36,7 @@ type Server struct {
 	wg   sync.WaitGroup
 
 	faults faultinject.Queue[Route, Fault]
+	late   faultinject.Late
 
 	mu         sync.Mutex
 	nextID     int64
@@ -99,9 +100,14 @@ func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
+	s.late.Stop()
 	s.wg.Wait()
 	s.srv.Close()
 }
+
+// WaitLateCommits waits until every request held by a LateCommit fault
+// has been committed (or dropped by Close).
+func (s *Server) WaitLateCommits() { s.late.Wait() }
 
 // Client returns a woocommerce.Client for this store with its key; opts
 // are applied after the server's own.
@@ -172,6 +178,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
 	req := &request{r: r, seg: seg, q: r.URL.Query()}
+	if f != nil && f.LateCommit {
+		body := faultinject.Hold(w, r, f.HoldFor)
+		later := &request{r: faultinject.Detached(r, body), seg: seg, q: req.q}
+		s.late.After(f.CommitDelay, func() { h(httptest.NewRecorder(), later) })
+		return
+	}
 	if f != nil && f.DropAfterCommit {
 		h(httptest.NewRecorder(), req)
 		if hj, ok := w.(http.Hijacker); ok {

@@ -1,0 +1,211 @@
+package ordermgmt
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+)
+
+// Meta keys of the in-flight records.
+const (
+	// MetaInFlight records, on the order, the money movements sent to
+	// Dintero (or about to be): a JSON object from each attempt's reference
+	// to the time the attempt started (RFC 3339). It is written before the
+	// request leaves, so every restart and every replica knows that
+	// Dintero may still complete it.
+	MetaInFlight = "_dinterowoo_inflight"
+	// MetaAttemptAt is, on a refund record made by Refund, the time its
+	// refund at Dintero was first attempted (RFC 3339): the record is the
+	// in-flight record of that attempt.
+	MetaAttemptAt = "_dinterowoo_attempt_at"
+	// MetaAwaitingAuthorization is the plugin's own key: the transaction id
+	// of an order waiting for Dintero's authorization (ON_HOLD). Only such
+	// an order is promoted when Dintero authorizes, so a manual-review
+	// status shared with the failure status never hides a failed capture.
+	MetaAwaitingAuthorization = "_wc_dintero_on_hold"
+)
+
+// ErrInDoubt is matched by an *InDoubtError.
+var ErrInDoubt = errors.New("ordermgmt: an earlier attempt may still complete")
+
+// InDoubtError is returned when an operation must wait because an earlier
+// attempt's outcome is unknown and the attempt may still complete.
+type InDoubtError struct {
+	OrderID int64
+	// What names the attempt: a reference, or "refund record" for a
+	// WooCommerce refund create whose outcome is unknown.
+	What         string
+	Since, Until time.Time
+}
+
+func (e *InDoubtError) Error() string {
+	return fmt.Sprintf("ordermgmt: order %d: %s started at %s may still complete; try again after %s",
+		e.OrderID, e.What, e.Since.UTC().Format(time.RFC3339), e.Until.UTC().Format(time.RFC3339))
+}
+
+// Is makes errors.Is(err, ErrInDoubt) true.
+func (e *InDoubtError) Is(target error) bool { return target == ErrInDoubt }
+
+// InDoubt is a money movement Reconcile does not send, because an earlier
+// attempt with the same reference may still be completed by Dintero.
+type InDoubt struct {
+	// Action is what would be sent.
+	Action Action
+	// Since is when the last attempt started; Until is when the movement
+	// may be sent again if Dintero still shows no event with its reference.
+	Since, Until time.Time
+}
+
+func (w InDoubt) String() string {
+	return fmt.Sprintf("%s in doubt until %s", w.Action, w.Until.UTC().Format(time.RFC3339))
+}
+
+// attempts are the order's in-flight records: reference → start time.
+type attempts map[string]time.Time
+
+// readAttempts parses MetaInFlight. A record that cannot be read is an
+// error, never "nothing in flight": that could send money twice.
+func readAttempts(o *woocommerce.Order) (attempts, error) {
+	out := attempts{}
+	m, ok := o.Meta(MetaInFlight)
+	if !ok {
+		return out, nil
+	}
+	raw := m.StringValue()
+	if raw == "" {
+		return out, nil
+	}
+	var in map[string]string
+	if err := json.Unmarshal([]byte(raw), &in); err != nil {
+		return nil, fmt.Errorf("ordermgmt: order %d: unreadable %s meta: %w", o.ID, MetaInFlight, err)
+	}
+	for ref, at := range in {
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			return nil, fmt.Errorf("ordermgmt: order %d: unreadable %s meta: %w", o.ID, MetaInFlight, err)
+		}
+		out[ref] = t
+	}
+	return out, nil
+}
+
+// meta is the MetaInFlight entry for the attempts (a delete when none).
+func (a attempts) meta() woocommerce.Meta {
+	if len(a) == 0 {
+		return woocommerce.MetaDelete(MetaInFlight)
+	}
+	out := make(map[string]string, len(a))
+	for ref, t := range a {
+		out[ref] = t.UTC().Format(time.RFC3339Nano)
+	}
+	b, _ := json.Marshal(out) // a map of strings always encodes
+	return woocommerce.MetaString(MetaInFlight, string(b))
+}
+
+// pruned is a copy without the attempts that no longer matter: those
+// whose wait is over (an expired attempt and no attempt mean the same),
+// those Dintero shows done, and refund-record creates whose record exists.
+func (a attempts) pruned(st State, now time.Time, wait time.Duration) attempts {
+	out := maps.Clone(a)
+	for ref, t := range a {
+		switch {
+		case !now.Before(t.Add(wait)):
+		case isCreateRef(ref):
+			if recordWithMarker(st.Refunds, strings.TrimPrefix(ref, createPrefix(st.Order.ID))) == nil {
+				continue
+			}
+		case st.Transaction != nil && referenceDone(st.Transaction, ref):
+		default:
+			continue
+		}
+		delete(out, ref)
+	}
+	return out
+}
+
+// referenceDone reports whether Dintero shows a successful (or accepted)
+// movement with the reference.
+func referenceDone(tx *dintero.Transaction, ref string) bool {
+	if strings.HasSuffix(ref, "-void") {
+		return tx.Status == dintero.StatusAuthorizationVoided || tx.FindEvent(dintero.EventVoid, "") != nil
+	}
+	return tx.FindEvent(dintero.EventCapture, ref) != nil || tx.FindEvent(dintero.EventRefund, ref) != nil
+}
+
+// voidReference names a void in the in-flight records (Dintero's void
+// carries no reference).
+func voidReference(orderID int64) string { return "wc-" + strconv.FormatInt(orderID, 10) + "-void" }
+
+// createPrefix starts the in-flight key of a refund record create: the
+// record's marker follows.
+func createPrefix(orderID int64) string {
+	return "wc-" + strconv.FormatInt(orderID, 10) + "-refund-create-"
+}
+
+func isCreateRef(ref string) bool { return strings.Contains(ref, "-refund-create-") }
+
+// recordWithMarker returns the refund record carrying the marker, or nil.
+func recordWithMarker(rs []*woocommerce.Refund, marker string) *woocommerce.Refund {
+	for _, r := range rs {
+		if m, ok := r.Meta(MetaRefundMarker); ok && m.StringValue() == marker {
+			return r
+		}
+	}
+	return nil
+}
+
+// attemptOf is when the last attempt of a's movement started, and whether
+// there was one: the order's in-flight record, or for the refund that
+// completes a refund record, the record itself (made just before its first
+// attempt), whichever is later.
+func attemptOf(st State, recorded attempts, a Action) (time.Time, bool) {
+	t, ok := recorded[actionReference(st.Order.ID, a)]
+	if a.Kind == ActRefund && a.RefundRecord != 0 {
+		for _, r := range st.Refunds {
+			if r.ID != a.RefundRecord {
+				continue
+			}
+			rt := r.DateCreated.Time
+			if m, found := r.Meta(MetaAttemptAt); found {
+				if parsed, err := time.Parse(time.RFC3339Nano, m.StringValue()); err == nil {
+					rt = parsed
+				}
+			}
+			if !rt.IsZero() && (!ok || rt.After(t)) {
+				t, ok = rt, true
+			}
+		}
+	}
+	return t, ok
+}
+
+// actionReference is the in-flight key of a money movement.
+func actionReference(orderID int64, a Action) string {
+	if a.Kind == ActVoid {
+		return voidReference(orderID)
+	}
+	return a.Reference
+}
+
+// createInDoubt returns an error when a refund record create of the
+// order may still land: its outcome was unknown, no record carries its
+// marker, and the wait is not over. Another create could then leave two
+// records, and so two refunds, for one request.
+func createInDoubt(st State, recorded attempts, now time.Time, wait time.Duration) error {
+	prefix := createPrefix(st.Order.ID)
+	for ref, t := range recorded {
+		marker, ok := strings.CutPrefix(ref, prefix)
+		if !ok || recordWithMarker(st.Refunds, marker) != nil || !now.Before(t.Add(wait)) {
+			continue
+		}
+		return &InDoubtError{OrderID: st.Order.ID, What: "a refund record create", Since: t, Until: t.Add(wait)}
+	}
+	return nil
+}
