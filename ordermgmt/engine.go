@@ -242,12 +242,11 @@ func (e *Engine) reconcile(ctx context.Context, orderID int64) (_ *Result, err e
 // It reports whether the status changed.
 func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result) (bool, error) {
 	o := st.Order
-	recorded, err := readAttempts(o)
+	inflight, err := readAttempts(o)
 	if err != nil {
 		return false, err
 	}
-	inflight := recorded.pruned(st, st.Now, e.settings.InDoubtWait)
-	inflightDirty := false
+	inflight.prune(st, st.Now, e.settings.InDoubtWait)
 	notedKeys := noted(o)
 	var newKeys []string
 	changed := false
@@ -260,15 +259,14 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 			}
 			upd.MetaData = append(upd.MetaData, notedMeta(notedKeys))
 		}
-		if inflightDirty {
-			upd.MetaData = append(upd.MetaData, inflight.meta())
-		}
-		if upd.Status == "" && len(upd.MetaData) == 0 {
+		if upd.Status == "" && len(upd.MetaData) == 0 && !inflight.due() {
 			return nil, nil
 		}
+		upd.MetaData = append(upd.MetaData, inflight.meta()...)
 		got, _, err := e.wc.Orders.Update(ctx, o.ID, &upd)
 		if err == nil {
-			newKeys, inflightDirty = nil, false
+			newKeys = nil
+			inflight.written()
 		}
 		return got, err
 	}
@@ -299,8 +297,7 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 			}
 		case ActCapture, ActVoid, ActRefund:
 			ref := actionReference(o.ID, a)
-			inflight[ref] = e.now()
-			inflightDirty = true
+			inflight.set(ref, e.now())
 			if _, err = update(woocommerce.OrderUpdate{}); err != nil {
 				break // nothing is sent before its in-flight record exists
 			}
@@ -311,8 +308,7 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 				if notProcessed(err) {
 					// Dintero turned the request away unread: no doubt
 					// about it.
-					delete(inflight, ref)
-					inflightDirty = true
+					inflight.clear(ref)
 				}
 			case ok:
 				switch {
@@ -328,8 +324,7 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 				// Refused for good (the note says why): the doubt is over,
 				// and a failed capture or void puts the order on hold, as
 				// the plugin does.
-				delete(inflight, ref)
-				inflightDirty = true
+				inflight.clear(ref)
 				var got *woocommerce.Order
 				if got, err = update(woocommerce.OrderUpdate{Status: a.FailStatus}); err == nil {
 					if a.FailStatus != "" {

@@ -1,10 +1,9 @@
 package ordermgmt
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,12 +14,14 @@ import (
 
 // Meta keys of the in-flight records.
 const (
-	// MetaInFlight records, on the order, the money movements sent to
-	// Dintero (or about to be): a JSON object from each attempt's reference
-	// to the time the attempt started (RFC 3339). It is written before the
-	// request leaves, so every restart and every replica knows that
-	// Dintero may still complete it.
-	MetaInFlight = "_dinterowoo_inflight"
+	// MetaInFlightPrefix starts, on the order, the key of each money
+	// movement sent to Dintero (or about to be); the attempt's reference
+	// follows, and the value is the time the attempt started (RFC 3339).
+	// It is written before the request leaves, so every restart and every
+	// replica knows that Dintero may still complete it. One key per
+	// reference, so that a late or repeated write of one record never
+	// undoes another.
+	MetaInFlightPrefix = "_dinterowoo_inflight:"
 	// MetaAttemptAt is, on a refund record made by Refund, the time its
 	// refund at Dintero was first attempted (RFC 3339): the record is the
 	// in-flight record of that attempt.
@@ -67,54 +68,86 @@ func (w InDoubt) String() string {
 	return fmt.Sprintf("%s in doubt until %s", w.Action, w.Until.UTC().Format(time.RFC3339))
 }
 
-// attempts are the order's in-flight records: reference → start time.
-type attempts map[string]time.Time
+// attempts are the order's in-flight records, reference → start time,
+// and the changes to them not written yet.
+type attempts struct {
+	at map[string]time.Time
+	// dirty are the references whose record must be written (set or
+	// deleted); stale are deletions that go out with the next write but
+	// do not call for one.
+	dirty, stale map[string]bool
+}
 
-// readAttempts parses MetaInFlight. A record that cannot be read is an
-// error, never "nothing in flight": that could send money twice.
-func readAttempts(o *woocommerce.Order) (attempts, error) {
-	out := attempts{}
-	m, ok := o.Meta(MetaInFlight)
-	if !ok {
-		return out, nil
-	}
-	raw := m.StringValue()
-	if raw == "" {
-		return out, nil
-	}
-	var in map[string]string
-	if err := json.Unmarshal([]byte(raw), &in); err != nil {
-		return nil, fmt.Errorf("ordermgmt: order %d: unreadable %s meta: %w", o.ID, MetaInFlight, err)
-	}
-	for ref, at := range in {
-		t, err := time.Parse(time.RFC3339Nano, at)
-		if err != nil {
-			return nil, fmt.Errorf("ordermgmt: order %d: unreadable %s meta: %w", o.ID, MetaInFlight, err)
+// readAttempts parses the order's in-flight records. A record that cannot
+// be read is an error, never "nothing in flight": that could send money
+// twice.
+func readAttempts(o *woocommerce.Order) (*attempts, error) {
+	a := &attempts{at: map[string]time.Time{}, dirty: map[string]bool{}, stale: map[string]bool{}}
+	for _, m := range o.MetaData {
+		ref, ok := strings.CutPrefix(m.Key, MetaInFlightPrefix)
+		if !ok || ref == "" {
+			continue
 		}
-		out[ref] = t
+		v := m.StringValue()
+		if v == "" {
+			continue // deleted by a store that keeps empty values
+		}
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return nil, fmt.Errorf("ordermgmt: order %d: unreadable in-flight record %s: %w", o.ID, m.Key, err)
+		}
+		if prev, seen := a.at[ref]; !seen || t.After(prev) {
+			a.at[ref] = t
+		}
 	}
-	return out, nil
+	return a, nil
 }
 
-// meta is the MetaInFlight entry for the attempts (a delete when none).
-func (a attempts) meta() woocommerce.Meta {
-	if len(a) == 0 {
-		return woocommerce.MetaDelete(MetaInFlight)
-	}
-	out := make(map[string]string, len(a))
-	for ref, t := range a {
-		out[ref] = t.UTC().Format(time.RFC3339Nano)
-	}
-	b, _ := json.Marshal(out) // a map of strings always encodes
-	return woocommerce.MetaString(MetaInFlight, string(b))
+// set records an attempt of ref starting at t.
+func (a *attempts) set(ref string, t time.Time) {
+	a.at[ref] = t
+	a.dirty[ref] = true
+	delete(a.stale, ref)
 }
 
-// pruned is a copy without the attempts that no longer matter: those
-// whose wait is over (an expired attempt and no attempt mean the same),
-// those Dintero shows done, and refund-record creates whose record exists.
-func (a attempts) pruned(st State, now time.Time, wait time.Duration) attempts {
-	out := maps.Clone(a)
-	for ref, t := range a {
+// clear ends the doubt about ref.
+func (a *attempts) clear(ref string) {
+	delete(a.at, ref)
+	a.dirty[ref] = true
+	delete(a.stale, ref)
+}
+
+// due reports whether a change calls for a write.
+func (a *attempts) due() bool { return len(a.dirty) > 0 }
+
+// meta is the update entries of the changes, stale deletions included.
+func (a *attempts) meta() []woocommerce.Meta {
+	var out []woocommerce.Meta
+	for _, set := range []map[string]bool{a.dirty, a.stale} {
+		for ref := range set {
+			if t, ok := a.at[ref]; ok {
+				out = append(out, woocommerce.MetaString(MetaInFlightPrefix+ref, t.UTC().Format(time.RFC3339Nano)))
+			} else {
+				out = append(out, woocommerce.MetaDelete(MetaInFlightPrefix+ref))
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y woocommerce.Meta) int { return strings.Compare(x.Key, y.Key) })
+	return out
+}
+
+// written forgets the changes once an update carrying meta() succeeded.
+func (a *attempts) written() {
+	clear(a.dirty)
+	clear(a.stale)
+}
+
+// prune drops, with the next write, the records that no longer matter:
+// those whose wait is over (an expired attempt and no attempt mean the
+// same), those Dintero shows done, and refund-record creates whose record
+// exists.
+func (a *attempts) prune(st State, now time.Time, wait time.Duration) {
+	for ref, t := range a.at {
 		switch {
 		case !now.Before(t.Add(wait)):
 		case isCreateRef(ref):
@@ -125,9 +158,9 @@ func (a attempts) pruned(st State, now time.Time, wait time.Duration) attempts {
 		default:
 			continue
 		}
-		delete(out, ref)
+		delete(a.at, ref)
+		a.stale[ref] = true
 	}
-	return out
 }
 
 // referenceDone reports whether Dintero shows a successful (or accepted)
@@ -165,8 +198,8 @@ func recordWithMarker(rs []*woocommerce.Refund, marker string) *woocommerce.Refu
 // there was one: the order's in-flight record, or for the refund that
 // completes a refund record, the record itself (made just before its first
 // attempt), whichever is later.
-func attemptOf(st State, recorded attempts, a Action) (time.Time, bool) {
-	t, ok := recorded[actionReference(st.Order.ID, a)]
+func attemptOf(st State, recorded *attempts, a Action) (time.Time, bool) {
+	t, ok := recorded.at[actionReference(st.Order.ID, a)]
 	if a.Kind == ActRefund && a.RefundRecord != 0 {
 		for _, r := range st.Refunds {
 			if r.ID != a.RefundRecord {
@@ -198,9 +231,9 @@ func actionReference(orderID int64, a Action) string {
 // order may still land: its outcome was unknown, no record carries its
 // marker, and the wait is not over. Another create could then leave two
 // records, and so two refunds, for one request.
-func createInDoubt(st State, recorded attempts, now time.Time, wait time.Duration) error {
+func createInDoubt(st State, recorded *attempts, now time.Time, wait time.Duration) error {
 	prefix := createPrefix(st.Order.ID)
-	for ref, t := range recorded {
+	for ref, t := range recorded.at {
 		marker, ok := strings.CutPrefix(ref, prefix)
 		if !ok || recordWithMarker(st.Refunds, marker) != nil || !now.Before(t.Add(wait)) {
 			continue

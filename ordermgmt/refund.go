@@ -78,12 +78,13 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 	// create could leave two records, and two refunds, for one request.
 	marker := newMarker()
 	createRef := createPrefix(o.ID) + marker
-	inflight := recorded.pruned(st, st.Now, wait)
+	recorded.prune(st, st.Now, wait)
 	started := e.now()
-	inflight[createRef] = started
-	if _, _, err := e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: []woocommerce.Meta{inflight.meta()}}); err != nil {
+	recorded.set(createRef, started)
+	if _, _, err := e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: recorded.meta()}); err != nil {
 		return nil, err
 	}
+	recorded.written()
 	wreq := plan.wooRefund(ls, reason, marker)
 	// The record is also the in-flight record of its refund at Dintero.
 	wreq.MetaData = append(wreq.MetaData, woocommerce.MetaString(MetaAttemptAt, e.now().UTC().Format(time.RFC3339Nano)))
@@ -95,7 +96,7 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 		}
 		return nil, err
 	}
-	delete(inflight, createRef)
+	recorded.clear(createRef)
 	ref := RefundReference(o.ID, rec.ID)
 	amount, items, err := refundItems(ls, rec)
 	if err != nil {
@@ -117,7 +118,7 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 	}
 	keys := noted(o)
 	keys["refund:"+ref] = true
-	if _, _, err := e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: []woocommerce.Meta{notedMeta(keys), inflight.meta()}}); err != nil {
+	if _, _, err := e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: append([]woocommerce.Meta{notedMeta(keys)}, recorded.meta()...)}); err != nil {
 		return res, fmt.Errorf("ordermgmt: the refund was made, but its note was not recorded: %w", err)
 	}
 	return res, nil

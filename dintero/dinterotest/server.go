@@ -155,6 +155,7 @@ func (s *Server) Close() {
 	s.closed = true
 	s.mu.Unlock()
 	s.late.Stop()
+	s.late.Wait()
 	s.wg.Wait()
 	s.srv.Close()
 }
@@ -202,11 +203,9 @@ func (s *Server) route(mux *http.ServeMux, pattern string, rt Route, auth bool, 
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		if f != nil && f.LateCommit {
-			body := faultinject.Hold(w, r, f.HoldFor)
-			later := faultinject.Detached(r, body)
 			then := *f
 			then.LateCommit, then.DropAfterCommit = false, false
-			s.late.After(f.CommitDelay, func() { h(httptest.NewRecorder(), later, &then) })
+			s.late.Commit(w, r, f.HoldFor, f.CommitDelay, func(later *http.Request) { h(httptest.NewRecorder(), later, &then) })
 			return
 		}
 		if f != nil && f.DropAfterCommit {

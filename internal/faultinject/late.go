@@ -10,22 +10,39 @@ import (
 )
 
 // Late runs work that a server commits after its client has gone: the
-// request was held until the client gave up (or the server cut the
+// request is held until the client gives up (or the server cuts the
 // connection), and the change lands later, as a real server that goes on
 // processing a request nobody waits for any more. The zero value is ready
 // to use and safe for concurrent use.
 type Late struct {
 	mu      sync.Mutex
 	timers  map[*time.Timer]bool
-	running sync.WaitGroup
+	running sync.WaitGroup // held requests and commits not done yet
 	closed  bool
+	stop    chan struct{} // closed by Stop: held requests end
 }
 
-// Hold keeps r until its client gives up (its context ends: a deadline, a
-// cancel, a cut connection) or holdFor passes (0: only the client ends
-// it), then cuts the connection without an answer. It returns the request
-// body, read before the wait, so the work can be done later.
-func Hold(w http.ResponseWriter, r *http.Request, holdFor time.Duration) []byte {
+func (l *Late) stopped() chan struct{} {
+	if l.stop == nil {
+		l.stop = make(chan struct{})
+	}
+	return l.stop
+}
+
+// Commit holds r until its client gives up (its context ends: a deadline,
+// a cancel, a cut connection) or holdFor passes (0: only the client ends
+// it), cuts the connection without an answer, and runs commit on a copy of
+// r, body included, delay later. Commits not started when Stop is called
+// are dropped.
+func (l *Late) Commit(w http.ResponseWriter, r *http.Request, holdFor, delay time.Duration, commit func(*http.Request)) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.running.Add(1) // counted from the start, so Wait covers a held request
+	stop := l.stopped()
+	l.mu.Unlock()
 	body, _ := io.ReadAll(r.Body)
 	var timeout <-chan time.Time
 	if holdFor > 0 {
@@ -36,35 +53,26 @@ func Hold(w http.ResponseWriter, r *http.Request, holdFor time.Duration) []byte 
 	select {
 	case <-r.Context().Done():
 	case <-timeout:
+	case <-stop:
 	}
 	if hj, ok := w.(http.Hijacker); ok {
 		if conn, _, err := hj.Hijack(); err == nil {
 			conn.Close()
 		}
 	}
-	return body
-}
+	later := r.Clone(context.Background())
+	later.Body = io.NopCloser(bytes.NewReader(body))
+	later.ContentLength = int64(len(body))
 
-// Detached is a copy of r, with body, that outlives the connection it came
-// on: the request a late commit works on.
-func Detached(r *http.Request, body []byte) *http.Request {
-	d := r.Clone(context.Background())
-	d.Body = io.NopCloser(bytes.NewReader(body))
-	d.ContentLength = int64(len(body))
-	return d
-}
-
-// After runs commit after delay, unless Stop comes first.
-func (l *Late) After(delay time.Duration, commit func()) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
+		l.running.Done()
 		return
 	}
 	if l.timers == nil {
 		l.timers = map[*time.Timer]bool{}
 	}
-	l.running.Add(1)
 	var t *time.Timer
 	t = time.AfterFunc(delay, func() {
 		defer l.running.Done()
@@ -73,19 +81,22 @@ func (l *Late) After(delay time.Duration, commit func()) {
 		closed := l.closed
 		l.mu.Unlock()
 		if !closed {
-			commit()
+			commit(later)
 		}
 	})
 	l.timers[t] = true
 }
 
-// Wait blocks until every scheduled commit has run.
+// Wait blocks until every held request has been committed or dropped.
 func (l *Late) Wait() { l.running.Wait() }
 
 // Stop drops the commits not started yet (a server shutting down loses
-// the work it had not done) and waits for those running.
+// the work it had not done) and ends the requests still held.
 func (l *Late) Stop() {
 	l.mu.Lock()
+	if !l.closed {
+		close(l.stopped())
+	}
 	l.closed = true
 	for t := range l.timers {
 		if t.Stop() {
@@ -94,5 +105,4 @@ func (l *Late) Stop() {
 		delete(l.timers, t)
 	}
 	l.mu.Unlock()
-	l.running.Wait()
 }

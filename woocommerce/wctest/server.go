@@ -101,6 +101,7 @@ func (s *Server) Close() {
 	s.closed = true
 	s.mu.Unlock()
 	s.late.Stop()
+	s.late.Wait()
 	s.wg.Wait()
 	s.srv.Close()
 }
@@ -179,9 +180,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
 	req := &request{r: r, seg: seg, q: r.URL.Query()}
 	if f != nil && f.LateCommit {
-		body := faultinject.Hold(w, r, f.HoldFor)
-		later := &request{r: faultinject.Detached(r, body), seg: seg, q: req.q}
-		s.late.After(f.CommitDelay, func() { h(httptest.NewRecorder(), later) })
+		s.late.Commit(w, r, f.HoldFor, f.CommitDelay, func(later *http.Request) {
+			h(httptest.NewRecorder(), &request{r: later, seg: seg, q: req.q})
+		})
 		return
 	}
 	if f != nil && f.DropAfterCommit {
