@@ -309,6 +309,8 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 					// Dintero turned the request away unread: no doubt
 					// about it.
 					inflight.clear(ref)
+				} else if since, ok := inflight.at[ref]; ok {
+					res.Waiting = append(res.Waiting, InDoubt{Action: a, Since: since, Until: since.Add(e.settings.InDoubtWait)})
 				}
 			case ok:
 				switch {

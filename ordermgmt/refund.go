@@ -92,6 +92,8 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 	if err != nil {
 		if errors.Is(err, woocommerce.ErrOutcomeUnknown) {
 			doubt := &InDoubtError{OrderID: o.ID, What: "a refund record create", Since: started, Until: started.Add(wait)}
+			// If the record lands, its refund waits as long: come back then.
+			e.noteDue(o.ID, []InDoubt{{Action: Action{Kind: ActRefund, Reason: reason}, Since: started, Until: doubt.Until}})
 			return nil, fmt.Errorf("%w (if the record appears, Reconcile refunds it at Dintero): %w", doubt, err)
 		}
 		return nil, err
@@ -106,6 +108,11 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 	_, resp, err := e.dt.Transactions.Refund(ctx, tx.ID, &dintero.RefundRequest{Amount: amount, RefundReference: ref, Reason: reason, Items: items})
 	if err != nil {
 		if ok, ferr := e.refundFailed(ctx, o.ID, tx.ID, rec.ID, ref, err, started.Add(wait)); !ok {
+			if !errors.Is(ferr, ErrRefundRefused) {
+				// In doubt: the poller comes back when the wait is over.
+				e.noteDue(o.ID, []InDoubt{{Action: Action{Kind: ActRefund, Amount: amount, Items: items, Reference: ref,
+					Reason: reason, RefundRecord: rec.ID}, Since: started, Until: started.Add(wait)}})
+			}
 			return nil, ferr
 		}
 	} else {

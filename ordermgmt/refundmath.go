@@ -25,6 +25,16 @@ type RefundRequest struct {
 // of the line's sum, as in WooCommerce's form, where the merchant types the
 // tax). Shipping and fee lines take Total and Tax, or Quantity 1 for all
 // that is left of them.
+//
+// A partial sum refunded on a product line does not change how many of its
+// units are left. Units refunded afterwards take their full share of the
+// line (their price with its tax) as long as other units remain; the last
+// units (Quantity equal to what is left) take exactly what is left of the
+// line's sum and tax, which after a partial sum is less than their price.
+// So a line is never refunded beyond its total, and a unit that no longer
+// fits in what is left is refused. Example: 2 chairs at 1250.00 with tax,
+// 250.00 refunded as a partial sum; refunding 1 chair returns 1250.00, and
+// the last chair then returns the 1000.00 left.
 type RefundItem struct {
 	// ItemID is the order item id of a product, fee or shipping line.
 	ItemID int64
