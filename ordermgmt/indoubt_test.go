@@ -380,3 +380,38 @@ func TestLastUnitsAfterPartialSum(t *testing.T) {
 		t.Fatalf("a third chair: %v", err)
 	}
 }
+
+// Reconciling modifies orders (the in-flight record is written before the
+// capture): the poller must still see every order once, over several
+// pages, and not skip those that moved behind the page it was reading.
+func TestPollSeesEveryOrderItModifies(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	var ids []int64
+	for range 250 {
+		o := w.paid(nokOrder(), dinterotest.Authorized)
+		ids = append(ids, o.ID)
+	}
+	// modified_after has one-second precision: keep the payments out.
+	time.Sleep(1100 * time.Millisecond)
+	since := time.Now()
+	time.Sleep(1100 * time.Millisecond)
+	for _, id := range ids {
+		w.store.SetStatus(id, woocommerce.StatusCompleted)
+	}
+	res, err := w.engine.Poll(ctx, since, 16)
+	if err != nil || len(res.Failed) != 0 {
+		t.Fatalf("poll: %+v %v", res, err)
+	}
+	missed := 0
+	for _, id := range ids {
+		o, _ := w.store.Order(id)
+		if tx, _ := w.dt.Transaction(o.TransactionID); tx.Status != dintero.StatusCaptured {
+			missed++
+		}
+	}
+	if missed != 0 || res.Checked != len(ids) {
+		t.Fatalf("poll checked %d, %d of %d orders not captured", res.Checked, missed, len(ids))
+	}
+}

@@ -53,7 +53,12 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 		wg.Add(1)
 		go reconcile(id)
 	}
-	opts := &woocommerce.OrderListOptions{ModifiedAfter: since, OrderBy: "modified", Order: "asc", PerPage: 100,
+	// Paged by id, not by modification time: reconciling modifies orders
+	// (in-flight records, notes' keys), which would move them behind the
+	// page being read and make the pages after it skip others. The set of
+	// orders modified after since only grows, and by id it keeps its
+	// order.
+	opts := &woocommerce.OrderListOptions{ModifiedAfter: since, OrderBy: "id", Order: "asc", PerPage: 100,
 		Fields: []string{"id", "status", "payment_method", "date_modified_gmt"}}
 	var listErr error
 	for o, err := range e.wc.Orders.ListIter(ctx, opts) {

@@ -20,7 +20,7 @@ import (
 // world is a store, a Dintero, and an engine between them, with the
 // engine's webhook and callback handlers served on loopback.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	store  *wctest.Server
 	dt     *dinterotest.Server
 	wc     *woocommerce.Client
@@ -68,7 +68,7 @@ type worldOption struct {
 	webhooks bool
 }
 
-func newWorld(t *testing.T, opts ...func(*worldOption)) *world {
+func newWorld(t testing.TB, opts ...func(*worldOption)) *world {
 	t.Helper()
 	var o worldOption
 	for _, f := range opts {
