@@ -50,6 +50,43 @@
 // that the next Reconcile completes. Notes are written before the meta that
 // records them: a crash can repeat a note, never lose one.
 //
+// # Money in doubt
+//
+// Dintero has no idempotency keys, and may complete a capture, refund or
+// void after its caller gave up (a deadline, a shutdown, a crash, a cut
+// connection): reading the transaction and finding no event with the
+// reference proves nothing for a while. So before a movement is sent, its
+// attempt is recorded in WooCommerce, which every restart and every
+// replica reads: the order meta MetaInFlightPrefix+reference holds the time
+// it started (one key per reference, so a late or repeated write of one
+// record never undoes another), and a refund record made by Refund is
+// itself the record of its refund (MetaAttemptAt). While an attempt is in
+// doubt, that is while Dintero shows no successful or accepted event with
+// its reference and less than Settings.InDoubtWait has passed, Reconcile
+// only reads: the movement is listed in Result.Waiting (and Plan.Waiting)
+// with the time the wait ends, and Poll comes back to the order then. After
+// the wait, if the reference is still absent, the movement is sent again.
+// An event with the reference ends the doubt; so does a refusal from
+// Dintero, or a 401 or 429 (answered without doing anything). A refund
+// record create whose outcome is unknown (WooCommerce, too, finishes
+// requests whose client has gone) blocks further refunds on the order
+// with ErrInDoubt until the record shows or the wait ends, so that one
+// request never leaves two records.
+//
+// Why a time bound: nothing else can tell "not done" from "not done yet".
+// The default, DefaultInDoubtWait (15 minutes), is the Dintero client's
+// 30-second attempt timeout plus a generous bound on Dintero's processing
+// under load. The cost is latency only where an outcome was unknown: such a
+// capture goes up to 15 minutes later. What is left at risk is a request
+// Dintero completes more than the wait after it was sent, if a new attempt
+// was made meanwhile. Dintero's own checks cap that risk: a capture never
+// exceeds what is left of the authorization and a refund never what is
+// captured and not refunded, in total and, when lines are sent, per line;
+// a void of a voided authorization is refused. So a capture of all that is
+// left of the authorization cannot be doubled, and a doubled partial
+// capture or refund is bounded by what is left. The in-flight record costs one order update before each
+// movement: five calls for a capture instead of four.
+//
 // All money is decimal or integer minor units: never float64.
 //
 // # Wiring it

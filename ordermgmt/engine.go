@@ -242,7 +242,7 @@ func (e *Engine) reconcile(ctx context.Context, orderID int64) (_ *Result, err e
 // It reports whether the status changed.
 func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result) (bool, error) {
 	o := st.Order
-	inflight, err := readAttempts(o)
+	inflight, err := readAttempts(o, st.Now)
 	if err != nil {
 		return false, err
 	}

@@ -3,6 +3,7 @@ package ordermgmt_test
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
 	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
@@ -103,4 +104,34 @@ func ExampleEngine_Plan() {
 	// Output:
 	// capture 259900 wc-101-capture 2 lines
 	// then: The Dintero order has been captured. Captured amount: 2599.00 NOK.
+}
+
+// A capture whose caller gave up while Dintero was still working on it is
+// in doubt: Reconcile only reads until Dintero shows it or the wait ends.
+func ExampleResult_waiting() {
+	engine, store, dt, o := demo()
+	defer store.Close()
+	defer dt.Close()
+
+	// Dintero holds the capture until the caller's deadline has passed,
+	// and makes it 100 ms later.
+	dt.InjectFault(dinterotest.RouteCapture, dinterotest.Fault{LateCommit: true, CommitDelay: 100 * time.Millisecond, Times: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := engine.Capture(ctx, o.ID)
+	fmt.Println("capture:", err != nil)
+
+	// The webhook of the order update arrives at once: nothing is sent.
+	res, _ := engine.Reconcile(context.Background(), o.ID)
+	for _, w := range res.Waiting {
+		fmt.Println("waiting:", w.Action, "for", w.Until.Sub(w.Since))
+	}
+	dt.WaitLateCommits()
+	res, _ = engine.Reconcile(context.Background(), o.ID)
+	tx, _ := dt.Transaction(o.TransactionID)
+	fmt.Println("after Dintero finished:", len(res.Waiting), "waiting;", tx.Status, tx.CapturedAmount())
+	// Output:
+	// capture: true
+	// waiting: capture 259900 (wc-101-capture) for 15m0s
+	// after Dintero finished: 0 waiting; CAPTURED 259900
 }

@@ -415,3 +415,35 @@ func TestPollSeesEveryOrderItModifies(t *testing.T) {
 		t.Fatalf("poll checked %d, %d of %d orders not captured", res.Checked, missed, len(ids))
 	}
 }
+
+// An in-flight record that cannot be read, or is dated far in the future,
+// stops the order's money with an error that says so: never "nothing in
+// flight", never a silent wait until next year.
+func TestBadInFlightRecords(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, value, want string }{
+		{"garbage", "yesterday", "unreadable in-flight record"},
+		{"future", time.Now().Add(365 * 24 * time.Hour).UTC().Format(time.RFC3339), "in the future"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			ctx := context.Background()
+			o := w.paid(nokOrder(), dinterotest.Authorized)
+			key := ordermgmt.MetaInFlightPrefix + "wc-" + itoa(o.ID) + "-capture"
+			if _, _, err := w.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{Status: woocommerce.StatusCompleted,
+				MetaData: []woocommerce.Meta{woocommerce.MetaString(key, tc.value)}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.engine.Reconcile(ctx, o.ID); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if _, err := w.engine.Plan(ctx, o.ID); err == nil {
+				t.Fatal("Plan accepted the record")
+			}
+			if n := w.dt.Requests(dinterotest.RouteCapture); n != 0 {
+				t.Fatalf("%d captures sent", n)
+			}
+		})
+	}
+}

@@ -78,10 +78,16 @@ type attempts struct {
 	dirty, stale map[string]bool
 }
 
-// readAttempts parses the order's in-flight records. A record that cannot
-// be read is an error, never "nothing in flight": that could send money
-// twice.
-func readAttempts(o *woocommerce.Order) (*attempts, error) {
+// maxClockSkew is how far in the future an in-flight record may be dated
+// (another replica's clock running ahead) before it is taken for an error:
+// a record dated next year would otherwise hold the order's money still
+// until then, silently.
+const maxClockSkew = 5 * time.Minute
+
+// readAttempts parses the order's in-flight records as of now. A record
+// that cannot be read, or is dated too far in the future, is an error,
+// never "nothing in flight": that could send money twice.
+func readAttempts(o *woocommerce.Order, now time.Time) (*attempts, error) {
 	a := &attempts{at: map[string]time.Time{}, dirty: map[string]bool{}, stale: map[string]bool{}}
 	for _, m := range o.MetaData {
 		ref, ok := strings.CutPrefix(m.Key, MetaInFlightPrefix)
@@ -95,6 +101,10 @@ func readAttempts(o *woocommerce.Order) (*attempts, error) {
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
 			return nil, fmt.Errorf("ordermgmt: order %d: unreadable in-flight record %s: %w", o.ID, m.Key, err)
+		}
+		if t.After(now.Add(maxClockSkew)) {
+			return nil, fmt.Errorf("ordermgmt: order %d: in-flight record %s is dated %s, in the future: check the clocks, or delete the meta once Dintero shows the movement's outcome",
+				o.ID, m.Key, v)
 		}
 		if prev, seen := a.at[ref]; !seen || t.After(prev) {
 			a.at[ref] = t

@@ -326,7 +326,7 @@ func holdInDoubt(st State, p *Plan, s *Settings) error {
 	if s.noWait {
 		return nil
 	}
-	recorded, err := readAttempts(st.Order)
+	recorded, err := readAttempts(st.Order, st.Now)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 	st := pr.state
 	o, tx, ls, plan, total, orderLeft := st.Order, st.Transaction, pr.lines, pr.plan, pr.total, pr.orderLeft
 	wait := e.settings.InDoubtWait
-	recorded, err := readAttempts(o)
+	recorded, err := readAttempts(o, st.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func (e *Engine) prepareRefund(ctx context.Context, orderID int64, req RefundReq
 	case !tx.Status.CanRefund():
 		return nil, fmt.Errorf("%w (Dintero status %s)", ErrNotCaptured, tx.Status)
 	}
-	recorded, err := readAttempts(o)
+	recorded, err := readAttempts(o, st.Now)
 	if err != nil {
 		return nil, err
 	}

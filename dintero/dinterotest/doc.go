@@ -12,8 +12,11 @@
 // outcome and sends the signed callback, so the whole life of a payment can
 // be played without a browser. Faults can be injected per route: latency,
 // error statuses, 429 with Retry-After, 202 Accepted that completes later,
-// and "commit the change, then drop the connection", the case that proves a
-// client never captures or refunds twice.
+// "commit the change, then drop the connection", a late commit (the request
+// is held until the client gives up, and the change lands afterwards, as
+// Dintero finishing a request nobody waits for), and a change whose event
+// reads show only after a delay. Those are the cases that prove a client
+// never captures or refunds twice; WaitLateCommits waits for the held work.
 //
 //	srv := dinterotest.NewServer()
 //	defer srv.Close()

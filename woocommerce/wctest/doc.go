@@ -14,7 +14,10 @@
 // Requests authenticate with the server's key by HTTP Basic, query string
 // or OAuth 1.0a, checked as WooCommerce checks them (timestamps, nonces and
 // all). Faults can be injected per route: latency, error statuses, 429 with
-// Retry-After, and "commit, then drop the connection".
+// Retry-After, "commit, then drop the connection", and a late commit: the
+// request is held until the client gives up and saved afterwards, as PHP
+// goes on running a request whose client has gone (WaitLateCommits waits
+// for it).
 //
 //	store := wctest.NewServer()
 //	defer store.Close()
