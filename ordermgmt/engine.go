@@ -249,6 +249,7 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 	inflight.prune(st, st.Now, e.settings.InDoubtWait)
 	notedKeys := noted(o)
 	var newKeys []string
+	var pendingMeta []woocommerce.Meta // ActUpdateMeta's, for the next write
 	changed := false
 	// update sends upd with the meta that is due: note keys and in-flight
 	// records.
@@ -259,13 +260,14 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 			}
 			upd.MetaData = append(upd.MetaData, notedMeta(notedKeys))
 		}
+		upd.MetaData = append(upd.MetaData, pendingMeta...)
 		if upd.Status == "" && len(upd.MetaData) == 0 && !inflight.due() {
 			return nil, nil
 		}
 		upd.MetaData = append(upd.MetaData, inflight.meta()...)
 		got, _, err := e.wc.Orders.Update(ctx, o.ID, &upd)
 		if err == nil {
-			newKeys = nil
+			newKeys, pendingMeta = nil, nil
 			inflight.written()
 		}
 		return got, err
@@ -287,6 +289,8 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 			err = writeNote(a.Note, a.NoteKey)
 		case ActRecordNote:
 			newKeys = append(newKeys, a.NoteKey)
+		case ActUpdateMeta:
+			pendingMeta = append(pendingMeta, a.Meta...)
 		case ActSetStatus:
 			// The note keys go with the status: the change may wake
 			// other workers, which must not write the notes again.
@@ -309,8 +313,10 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 					// Dintero turned the request away unread: no doubt
 					// about it.
 					inflight.clear(ref)
-				} else if since, ok := inflight.at[ref]; ok {
-					res.Waiting = append(res.Waiting, InDoubt{Action: a, Since: since, Until: since.Add(e.settings.InDoubtWait)})
+				} else if since, ok := inflight.latest(ref); ok {
+					w := InDoubt{Action: a, Since: since, Until: since.Add(e.settings.InDoubtWait)}
+					res.Waiting = append(res.Waiting, w)
+					err = fmt.Errorf("%w: %w", &InDoubtError{OrderID: o.ID, What: a.String(), Since: w.Since, Until: w.Until}, err)
 				}
 			case ok:
 				switch {
@@ -471,6 +477,9 @@ func (e *Engine) Cancel(ctx context.Context, orderID int64) (*Result, error) {
 	return e.setAndReconcile(ctx, orderID, e.settings.CancelStatuses[0])
 }
 
+// A movement that waits on an earlier attempt in doubt is not done: Capture
+// and Cancel then return an error matching ErrInDoubt with the Result
+// (Reconcile does not: for it, nothing went wrong).
 func (e *Engine) setAndReconcile(ctx context.Context, orderID int64, status woocommerce.Status) (*Result, error) {
 	unlock, err := e.lock(ctx, orderID)
 	if err != nil {
@@ -480,5 +489,10 @@ func (e *Engine) setAndReconcile(ctx context.Context, orderID int64, status wooc
 	if _, _, err := e.wc.Orders.SetStatus(ctx, orderID, status); err != nil {
 		return nil, err
 	}
-	return e.reconcile(ctx, orderID)
+	res, err := e.reconcile(ctx, orderID)
+	if err == nil && len(res.Waiting) > 0 {
+		w := res.Waiting[0]
+		err = &InDoubtError{OrderID: orderID, What: w.Action.String(), Since: w.Since, Until: w.Until}
+	}
+	return res, err
 }

@@ -24,7 +24,12 @@ func (e *Engine) WebhookHandler(secret string) http.Handler {
 		if err != nil {
 			return err
 		}
-		_, err = e.Reconcile(ctx, o.ID)
+		if _, err = e.Reconcile(ctx, o.ID); errors.Is(err, ErrInDoubt) {
+			// Handled: the attempt is recorded, and the poller comes back
+			// when its wait ends. A 5xx would only count towards
+			// WooCommerce disabling the webhook.
+			err = nil
+		}
 		return err
 	})
 }
@@ -74,7 +79,7 @@ func (e *Engine) CallbackHandler(verifier *dintero.CallbackVerifier) http.Handle
 			http.Error(w, "transaction has no order reference", http.StatusBadRequest)
 			return
 		}
-		if _, err := e.reconcileTransaction(ctx, orderID, tx.ID, tx); err != nil {
+		if _, err := e.reconcileTransaction(ctx, orderID, tx.ID, tx); err != nil && !errors.Is(err, ErrInDoubt) {
 			http.Error(w, "not reconciled", http.StatusInternalServerError)
 			return
 		}

@@ -94,9 +94,14 @@ func TestInDoubtCaptureSentAgainAfterWait(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	recs := w.inFlight(o)
-	key := ordermgmt.MetaInFlightPrefix + "wc-" + itoa(o.ID) + "-capture"
-	if _, ok := recs[key]; !ok || len(recs) != 1 {
-		t.Fatalf("in-flight records %v, want %s", recs, key)
+	prefix := ordermgmt.MetaInFlightPrefix + "wc-" + itoa(o.ID) + "-capture@"
+	for k := range recs {
+		if !strings.HasPrefix(k, prefix) || len(recs) != 1 {
+			t.Fatalf("in-flight records %v, want one %s…", recs, prefix)
+		}
+	}
+	if len(recs) != 1 {
+		t.Fatalf("in-flight records %v", recs)
 	}
 	p, err := w.engine.Plan(ctx, o.ID)
 	if err != nil || len(p.Actions) != 0 || len(p.Waiting) != 1 {
@@ -249,6 +254,8 @@ func TestStatusPrefixNormalised(t *testing.T) {
 		{FailureStatus: "wc-"},
 		{CaptureStatuses: []woocommerce.Status{"wc-completed"}, CancelStatuses: []woocommerce.Status{"completed"}},
 		{InDoubtWait: -time.Second},
+		{InDoubtWait: 15}, // minutes meant, nanoseconds read
+		{InDoubtWait: 30 * time.Second},
 	} {
 		if _, err := ordermgmt.New(w.wc, w.dc, ordermgmt.WithSettings(bad)); err == nil {
 			t.Errorf("settings %+v accepted", bad)
@@ -424,13 +431,14 @@ func TestBadInFlightRecords(t *testing.T) {
 	for _, tc := range []struct{ name, value, want string }{
 		{"garbage", "yesterday", "unreadable in-flight record"},
 		{"future", time.Now().Add(365 * 24 * time.Hour).UTC().Format(time.RFC3339), "in the future"},
+		{"far future", "2999-01-01T00:00:00Z", "in the future"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
 			ctx := context.Background()
 			o := w.paid(nokOrder(), dinterotest.Authorized)
-			key := ordermgmt.MetaInFlightPrefix + "wc-" + itoa(o.ID) + "-capture"
+			key := ordermgmt.MetaInFlightPrefix + "wc-" + itoa(o.ID) + "-capture@x"
 			if _, _, err := w.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{Status: woocommerce.StatusCompleted,
 				MetaData: []woocommerce.Meta{woocommerce.MetaString(key, tc.value)}}); err != nil {
 				t.Fatal(err)
@@ -445,5 +453,27 @@ func TestBadInFlightRecords(t *testing.T) {
 				t.Fatalf("%d captures sent", n)
 			}
 		})
+	}
+}
+
+// Keys under the in-flight prefix that name no movement of the order are
+// not dinterowoo's: left alone, they stop nothing.
+func TestForeignInFlightKeysIgnored(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	o := w.paid(nokOrder(), dinterotest.Authorized)
+	var meta []woocommerce.Meta
+	for _, k := range []string{"x", "wc-1-capture@x", "wc-" + itoa(o.ID) + "-capture"} {
+		meta = append(meta, woocommerce.MetaString(ordermgmt.MetaInFlightPrefix+k, "soon"))
+	}
+	if _, _, err := w.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: meta}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.engine.Capture(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := countEvents(w.tx(o), dintero.EventCapture); n != 1 {
+		t.Fatalf("%d captures", n)
 	}
 }

@@ -14,13 +14,14 @@ import (
 
 // Meta keys of the in-flight records.
 const (
-	// MetaInFlightPrefix starts, on the order, the key of each money
-	// movement sent to Dintero (or about to be); the attempt's reference
-	// follows, and the value is the time the attempt started (RFC 3339).
-	// It is written before the request leaves, so every restart and every
-	// replica knows that Dintero may still complete it. One key per
-	// reference, so that a late or repeated write of one record never
-	// undoes another.
+	// MetaInFlightPrefix starts, on the order, the key of each attempt of
+	// a money movement sent to Dintero (or about to be): the movement's
+	// reference and the attempt's start time follow
+	// ("_dinterowoo_inflight:wc-1001-capture@20261130T081500.000000000Z"),
+	// and the value is the start time (RFC 3339). It is written before the
+	// request leaves, so every restart and every replica knows that Dintero
+	// may still complete it. One key per attempt, never rewritten, so that
+	// a late or repeated write of one record never undoes another.
 	MetaInFlightPrefix = "_dinterowoo_inflight:"
 	// MetaAttemptAt is, on a refund record made by Refund, the time its
 	// refund at Dintero was first attempted (RFC 3339): the record is the
@@ -68,14 +69,22 @@ func (w InDoubt) String() string {
 	return fmt.Sprintf("%s in doubt until %s", w.Action, w.Until.UTC().Format(time.RFC3339))
 }
 
-// attempts are the order's in-flight records, reference → start time,
-// and the changes to them not written yet.
+// attempts are the order's in-flight records and the changes to them not
+// written yet. Each attempt has a key of its own (the reference and the
+// start time), never rewritten: a late or repeated write, which WooCommerce
+// may commit after a newer one, can then only touch the attempt it was
+// about, never erase a newer attempt of the same movement.
 type attempts struct {
-	at map[string]time.Time
-	// dirty are the references whose record must be written (set or
-	// deleted); stale are deletions that go out with the next write but
-	// do not call for one.
+	entries map[string]attemptEntry // by meta key
+	// dirty are the keys that must be written (set or deleted); stale are
+	// deletions that go out with the next write but do not call for one.
 	dirty, stale map[string]bool
+}
+
+type attemptEntry struct {
+	ref     string
+	started time.Time
+	deleted bool
 }
 
 // maxClockSkew is how far in the future an in-flight record may be dated
@@ -84,14 +93,26 @@ type attempts struct {
 // until then, silently.
 const maxClockSkew = 5 * time.Minute
 
-// readAttempts parses the order's in-flight records as of now. A record
-// that cannot be read, or is dated too far in the future, is an error,
-// never "nothing in flight": that could send money twice.
+// attemptKey is the meta key of the attempt of ref started at t.
+func attemptKey(ref string, t time.Time) string {
+	return MetaInFlightPrefix + ref + "@" + t.UTC().Format("20060102T150405.000000000Z")
+}
+
+// readAttempts parses the order's in-flight records as of now. Keys that
+// name no movement of this order are not dinterowoo's and are left alone;
+// a record of this order that cannot be read, or is dated too far in the
+// future, is an error, never "nothing in flight": that could send money
+// twice.
 func readAttempts(o *woocommerce.Order, now time.Time) (*attempts, error) {
-	a := &attempts{at: map[string]time.Time{}, dirty: map[string]bool{}, stale: map[string]bool{}}
+	a := &attempts{entries: map[string]attemptEntry{}, dirty: map[string]bool{}, stale: map[string]bool{}}
+	own := "wc-" + strconv.FormatInt(o.ID, 10) + "-"
 	for _, m := range o.MetaData {
-		ref, ok := strings.CutPrefix(m.Key, MetaInFlightPrefix)
-		if !ok || ref == "" {
+		name, ok := strings.CutPrefix(m.Key, MetaInFlightPrefix)
+		if !ok {
+			continue
+		}
+		ref, _, found := strings.Cut(name, "@")
+		if !found || !strings.HasPrefix(ref, own) {
 			continue
 		}
 		v := m.StringValue()
@@ -106,25 +127,50 @@ func readAttempts(o *woocommerce.Order, now time.Time) (*attempts, error) {
 			return nil, fmt.Errorf("ordermgmt: order %d: in-flight record %s is dated %s, in the future: check the clocks, or delete the meta once Dintero shows the movement's outcome",
 				o.ID, m.Key, v)
 		}
-		if prev, seen := a.at[ref]; !seen || t.After(prev) {
-			a.at[ref] = t
-		}
+		a.entries[m.Key] = attemptEntry{ref: ref, started: t}
 	}
 	return a, nil
 }
 
-// set records an attempt of ref starting at t.
-func (a *attempts) set(ref string, t time.Time) {
-	a.at[ref] = t
-	a.dirty[ref] = true
-	delete(a.stale, ref)
+// latest is when the last recorded attempt of ref started.
+func (a *attempts) latest(ref string) (time.Time, bool) {
+	var t time.Time
+	found := false
+	for _, e := range a.entries {
+		if e.ref == ref && !e.deleted && (!found || e.started.After(t)) {
+			t, found = e.started, true
+		}
+	}
+	return t, found
 }
 
-// clear ends the doubt about ref.
+// refs are the references with a recorded attempt, and the last start.
+func (a *attempts) refs() map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, e := range a.entries {
+		if t, ok := out[e.ref]; !e.deleted && (!ok || e.started.After(t)) {
+			out[e.ref] = e.started
+		}
+	}
+	return out
+}
+
+// set records an attempt of ref starting at t.
+func (a *attempts) set(ref string, t time.Time) {
+	k := attemptKey(ref, t)
+	a.entries[k] = attemptEntry{ref: ref, started: t}
+	a.dirty[k] = true
+}
+
+// clear ends the doubt about ref: its attempts' records go.
 func (a *attempts) clear(ref string) {
-	delete(a.at, ref)
-	a.dirty[ref] = true
-	delete(a.stale, ref)
+	for k, e := range a.entries {
+		if e.ref == ref && !e.deleted {
+			e.deleted = true
+			a.entries[k] = e
+			a.dirty[k] = true
+		}
+	}
 }
 
 // due reports whether a change calls for a write.
@@ -134,11 +180,11 @@ func (a *attempts) due() bool { return len(a.dirty) > 0 }
 func (a *attempts) meta() []woocommerce.Meta {
 	var out []woocommerce.Meta
 	for _, set := range []map[string]bool{a.dirty, a.stale} {
-		for ref := range set {
-			if t, ok := a.at[ref]; ok {
-				out = append(out, woocommerce.MetaString(MetaInFlightPrefix+ref, t.UTC().Format(time.RFC3339Nano)))
+		for k := range set {
+			if e := a.entries[k]; e.deleted {
+				out = append(out, woocommerce.MetaDelete(k))
 			} else {
-				out = append(out, woocommerce.MetaDelete(MetaInFlightPrefix+ref))
+				out = append(out, woocommerce.MetaString(k, e.started.UTC().Format(time.RFC3339Nano)))
 			}
 		}
 	}
@@ -148,28 +194,40 @@ func (a *attempts) meta() []woocommerce.Meta {
 
 // written forgets the changes once an update carrying meta() succeeded.
 func (a *attempts) written() {
+	for k := range a.dirty {
+		if a.entries[k].deleted {
+			delete(a.entries, k)
+		}
+	}
+	for k := range a.stale {
+		delete(a.entries, k)
+	}
 	clear(a.dirty)
 	clear(a.stale)
 }
 
 // prune drops, with the next write, the records that no longer matter:
-// those whose wait is over (an expired attempt and no attempt mean the
-// same), those Dintero shows done, and refund-record creates whose record
-// exists.
+// attempts whose own wait is over (an expired attempt and no attempt mean
+// the same), movements Dintero shows done, and refund-record creates whose
+// record exists. Each key is its attempt's alone, so a late copy of this
+// deletion can never erase a newer attempt.
 func (a *attempts) prune(st State, now time.Time, wait time.Duration) {
-	for ref, t := range a.at {
+	for k, e := range a.entries {
 		switch {
-		case !now.Before(t.Add(wait)):
-		case isCreateRef(ref):
-			if recordWithMarker(st.Refunds, strings.TrimPrefix(ref, createPrefix(st.Order.ID))) == nil {
+		case e.deleted:
+			continue
+		case !now.Before(e.started.Add(wait)):
+		case isCreateRef(e.ref):
+			if recordWithMarker(st.Refunds, strings.TrimPrefix(e.ref, createPrefix(st.Order.ID))) == nil {
 				continue
 			}
-		case st.Transaction != nil && referenceDone(st.Transaction, ref):
+		case st.Transaction != nil && referenceDone(st.Transaction, e.ref):
 		default:
 			continue
 		}
-		delete(a.at, ref)
-		a.stale[ref] = true
+		e.deleted = true
+		a.entries[k] = e
+		a.stale[k] = true
 	}
 }
 
@@ -209,7 +267,7 @@ func recordWithMarker(rs []*woocommerce.Refund, marker string) *woocommerce.Refu
 // completes a refund record, the record itself (made just before its first
 // attempt), whichever is later.
 func attemptOf(st State, recorded *attempts, a Action) (time.Time, bool) {
-	t, ok := recorded.at[actionReference(st.Order.ID, a)]
+	t, ok := recorded.latest(actionReference(st.Order.ID, a))
 	if a.Kind == ActRefund && a.RefundRecord != 0 {
 		for _, r := range st.Refunds {
 			if r.ID != a.RefundRecord {
@@ -243,12 +301,34 @@ func actionReference(orderID int64, a Action) string {
 // records, and so two refunds, for one request.
 func createInDoubt(st State, recorded *attempts, now time.Time, wait time.Duration) error {
 	prefix := createPrefix(st.Order.ID)
-	for ref, t := range recorded.at {
+	for ref, t := range recorded.refs() {
 		marker, ok := strings.CutPrefix(ref, prefix)
 		if !ok || recordWithMarker(st.Refunds, marker) != nil || !now.Before(t.Add(wait)) {
 			continue
 		}
 		return &InDoubtError{OrderID: st.Order.ID, What: "a refund record create", Since: t, Until: t.Add(wait)}
+	}
+	return nil
+}
+
+// recordInDoubt returns an error when the refund that completes one of
+// the order's refund records is in doubt: a caller that takes the error of
+// its Refund for "nothing happened" and tries again would otherwise make
+// a second record, and a second refund, while Dintero may still make the
+// first.
+func recordInDoubt(st State, recorded *attempts, now time.Time, wait time.Duration) error {
+	for _, r := range st.Refunds {
+		if !marked(r) {
+			continue
+		}
+		ref := RefundReference(st.Order.ID, r.ID)
+		if st.Transaction.FindEvent(dintero.EventRefund, ref) != nil {
+			continue
+		}
+		since, ok := attemptOf(st, recorded, Action{Kind: ActRefund, Reference: ref, RefundRecord: r.ID})
+		if ok && now.Before(since.Add(wait)) {
+			return &InDoubtError{OrderID: st.Order.ID, What: "refund " + ref, Since: since, Until: since.Add(wait)}
+		}
 	}
 	return nil
 }

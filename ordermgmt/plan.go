@@ -44,10 +44,13 @@ const (
 	// key recorded by the next Reconcile that finds it (Engine.Plan and
 	// Reconcile look; PlanState, which does no I/O, plans ActNote).
 	ActRecordNote
+	// ActUpdateMeta writes Meta on the order, with the plan's next write
+	// (or alone, at the end): the plugin's awaiting-authorization meta.
+	ActUpdateMeta
 )
 
 func (k ActionKind) String() string {
-	return [...]string{"", "capture", "void", "refund", "set-status", "note", "record-note"}[k]
+	return [...]string{"", "capture", "void", "refund", "set-status", "note", "record-note", "update-meta"}[k]
 }
 
 // Action is one step Reconcile takes.
@@ -84,6 +87,12 @@ func (a Action) String() string {
 		return fmt.Sprintf("%s %s", a.Kind, a.Status)
 	case ActNote, ActRecordNote:
 		return fmt.Sprintf("%s %q", a.Kind, a.Note)
+	case ActUpdateMeta:
+		keys := make([]string, len(a.Meta))
+		for i, m := range a.Meta {
+			keys[i] = m.Key
+		}
+		return fmt.Sprintf("%s %s", a.Kind, strings.Join(keys, ","))
 	}
 	return a.Kind.String()
 }
@@ -293,15 +302,27 @@ func PlanState(st State, s Settings) (*Plan, error) {
 	}
 
 	// The WooCommerce status follows Dintero's where Dintero decided.
+	awaiting := hasAwaitingMeta(o)
 	switch {
-	case tx.Status == dintero.StatusOnHold && slices.Contains([]woocommerce.Status{woocommerce.StatusPending, s.AuthorizedStatus}, o.Status):
+	case tx.Status == dintero.StatusOnHold && o.Status != s.ManualReviewStatus &&
+		slices.Contains([]woocommerce.Status{woocommerce.StatusPending, s.AuthorizedStatus}, o.Status):
 		note("needs-authorization:"+tx.ID, fmt.Sprintf(NoteNeedsAuthorization, tx.ID))
 		add(Action{Kind: ActSetStatus, Status: s.ManualReviewStatus,
 			Meta: []woocommerce.Meta{woocommerce.MetaString(MetaAwaitingAuthorization, tx.ID)}})
+	case tx.Status == dintero.StatusOnHold && o.Status == s.ManualReviewStatus && !awaiting && s.ManualReviewStatus == s.FailureStatus:
+		// In the review status already (the authorized status may be the
+		// same one), which is also the failure status: only the meta tells
+		// that the order waits. Recorded once, without a status write that
+		// would wake the webhook for nothing.
+		add(Action{Kind: ActUpdateMeta, Meta: []woocommerce.Meta{woocommerce.MetaString(MetaAwaitingAuthorization, tx.ID)}})
 	case (tx.Status == dintero.StatusAuthorized || tx.Status.IsCaptured()) && o.Status == s.ManualReviewStatus && awaitingAuthorization(o, &s):
 		add(Action{Kind: ActNote, Note: NoteAuthorized})
-		add(Action{Kind: ActSetStatus, Status: s.AuthorizedStatus,
-			Meta: []woocommerce.Meta{woocommerce.MetaDelete(MetaAwaitingAuthorization)}})
+		clearAwaiting := []woocommerce.Meta{woocommerce.MetaDelete(MetaAwaitingAuthorization)}
+		if s.AuthorizedStatus == o.Status {
+			add(Action{Kind: ActUpdateMeta, Meta: clearAwaiting})
+		} else {
+			add(Action{Kind: ActSetStatus, Status: s.AuthorizedStatus, Meta: clearAwaiting})
+		}
 	case (tx.Status == dintero.StatusAuthorized || tx.Status.IsCaptured()) && o.Status == woocommerce.StatusPending:
 		note("placed:"+tx.ID, fmt.Sprintf(NotePlaced, tx.ID))
 		add(Action{Kind: ActSetStatus, Status: s.AuthorizedStatus})
@@ -311,6 +332,14 @@ func PlanState(st State, s Settings) (*Plan, error) {
 	case (tx.Status == dintero.StatusDeclined || tx.Status == dintero.StatusFailed) && o.Status != woocommerce.StatusFailed:
 		add(Action{Kind: ActNote, Note: NoteNotApproved})
 		add(Action{Kind: ActSetStatus, Status: woocommerce.StatusFailed})
+	}
+	// The awaiting meta outlives no wait: an order that left the review
+	// status while Dintero no longer holds it waits for nothing, and must
+	// not be taken for one that does if it comes back to that status (a
+	// refused capture puts it on hold, which may be the review status).
+	// It goes first, with the plan's first write.
+	if awaiting && o.Status != s.ManualReviewStatus && tx.Status != dintero.StatusOnHold {
+		p.Actions = append([]Action{{Kind: ActUpdateMeta, Meta: []woocommerce.Meta{woocommerce.MetaDelete(MetaAwaitingAuthorization)}}}, p.Actions...)
 	}
 	if err := holdInDoubt(st, p, &s); err != nil {
 		return nil, err
@@ -350,10 +379,12 @@ func holdInDoubt(st State, p *Plan, s *Settings) error {
 // failure status, being in it says as much (orders put there before the
 // meta was written).
 func awaitingAuthorization(o *woocommerce.Order, s *Settings) bool {
-	if m, ok := o.Meta(MetaAwaitingAuthorization); ok && m.StringValue() != "" {
-		return true
-	}
-	return s.ManualReviewStatus != s.FailureStatus
+	return hasAwaitingMeta(o) || s.ManualReviewStatus != s.FailureStatus
+}
+
+func hasAwaitingMeta(o *woocommerce.Order) bool {
+	m, ok := o.Meta(MetaAwaitingAuthorization)
+	return ok && m.StringValue() != ""
 }
 
 // refundNote is the note for a refund record: refunded, or partially

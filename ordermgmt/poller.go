@@ -32,10 +32,14 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, concurrency)
-	reconcile := func(id int64) {
+	reconcile := func(id int64, due bool) {
 		defer wg.Done()
 		defer func() { <-sem }()
 		_, err := e.Reconcile(ctx, id)
+		if err != nil && due {
+			// Nothing else brings it back: the next poll tries again.
+			e.markDue(id, e.now())
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		res.Checked++
@@ -43,15 +47,19 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 			res.Failed[id] = err
 		}
 	}
-	for _, id := range e.dueOrders() {
+	due := e.dueOrders()
+	for i, id := range due {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
+			for _, left := range due[i:] {
+				e.markDue(left, e.now())
+			}
 			wg.Wait()
 			return res, ctx.Err()
 		}
 		wg.Add(1)
-		go reconcile(id)
+		go reconcile(id, true)
 	}
 	// Paged by id, not by modification time: reconciling modifies orders
 	// (in-flight records, notes' keys), which would move them behind the
@@ -81,7 +89,7 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 			break
 		}
 		wg.Add(1)
-		go reconcile(o.ID)
+		go reconcile(o.ID, false)
 	}
 	wg.Wait()
 	return res, listErr
@@ -115,6 +123,18 @@ func (e *Engine) noteDue(orderID int64, waiting []InDoubt) {
 	e.due.until[orderID] = last
 }
 
+// markDue makes Poll reconcile the order once until has passed.
+func (e *Engine) markDue(orderID int64, until time.Time) {
+	e.due.mu.Lock()
+	defer e.due.mu.Unlock()
+	if e.due.until == nil {
+		e.due.until = map[int64]time.Time{}
+	}
+	if prev, ok := e.due.until[orderID]; !ok || until.Before(prev) {
+		e.due.until[orderID] = until
+	}
+}
+
 // dueOrders returns, and forgets, the orders whose wait is over (each
 // Reconcile records them again if they still wait).
 func (e *Engine) dueOrders() []int64 {
@@ -135,9 +155,16 @@ func (e *Engine) dueOrders() []int64 {
 // modification seen minus overlap (WooCommerce's times have one-second
 // precision, and a slow save can land behind a faster one). Errors of one
 // round are reported to onError, if set, and the next round goes on.
+//
+// Orders left waiting on a movement in doubt are known to this process
+// only (Poll comes back to them when their wait ends); a process that
+// starts afresh finds them again by looking back far enough. So the first
+// round reaches InDoubtWait further back than since: give since as the
+// time the last process stopped polling (or earlier).
 func (e *Engine) RunPoller(ctx context.Context, since time.Time, interval, overlap time.Duration, concurrency int, onError func(error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	since = since.Add(-e.settings.InDoubtWait)
 	for {
 		res, err := e.Poll(ctx, since.Add(-overlap), concurrency)
 		if err == nil && len(res.Failed) == 0 {

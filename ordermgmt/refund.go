@@ -96,6 +96,14 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 			e.noteDue(o.ID, []InDoubt{{Action: Action{Kind: ActRefund, Reason: reason}, Since: started, Until: doubt.Until}})
 			return nil, fmt.Errorf("%w (if the record appears, Reconcile refunds it at Dintero): %w", doubt, err)
 		}
+		// WooCommerce said no (or the request never left): no record will
+		// appear, and the create's doubt is over. Best effort: a record
+		// left behind only delays refunds until its wait ends.
+		var apiErr *woocommerce.APIError
+		if errors.As(err, &apiErr) && !apiErr.OutcomeUnknown {
+			recorded.clear(createRef)
+			e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: recorded.meta()})
+		}
 		return nil, err
 	}
 	recorded.clear(createRef)
@@ -109,9 +117,12 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 	if err != nil {
 		if ok, ferr := e.refundFailed(ctx, o.ID, tx.ID, rec.ID, ref, err, started.Add(wait)); !ok {
 			if !errors.Is(ferr, ErrRefundRefused) {
-				// In doubt: the poller comes back when the wait is over.
-				e.noteDue(o.ID, []InDoubt{{Action: Action{Kind: ActRefund, Amount: amount, Items: items, Reference: ref,
-					Reason: reason, RefundRecord: rec.ID}, Since: started, Until: started.Add(wait)}})
+				// In doubt: the poller comes back when the wait is over,
+				// and Refund takes no other refund on the order till then.
+				a := Action{Kind: ActRefund, Amount: amount, Items: items, Reference: ref, Reason: reason, RefundRecord: rec.ID}
+				e.noteDue(o.ID, []InDoubt{{Action: a, Since: started, Until: started.Add(wait)}})
+				doubt := &InDoubtError{OrderID: o.ID, What: "refund " + ref, Since: started, Until: started.Add(wait)}
+				return nil, fmt.Errorf("%w: %w", doubt, ferr)
 			}
 			return nil, ferr
 		}
@@ -160,6 +171,9 @@ func (e *Engine) prepareRefund(ctx context.Context, orderID int64, req RefundReq
 		return nil, err
 	}
 	if err := createInDoubt(st, recorded, st.Now, e.settings.InDoubtWait); err != nil {
+		return nil, err
+	}
+	if err := recordInDoubt(st, recorded, st.Now, e.settings.InDoubtWait); err != nil {
 		return nil, err
 	}
 	ls, err := NewLines(o, st.Refunds)
@@ -254,7 +268,7 @@ func (e *Engine) refundFailed(ctx context.Context, orderID int64, txID string, r
 		// Unknown, or not a decision: the record stays as the intent, and
 		// Reconcile completes it once the doubt is over, unless Dintero
 		// completed this request meanwhile.
-		return false, fmt.Errorf("ordermgmt: refund %s not confirmed; it is in doubt until %s, then Reconcile completes it if Dintero has not: %w",
+		return false, fmt.Errorf("ordermgmt: refund %s not confirmed; do not refund it again: Reconcile completes it after %s if Dintero has not: %w",
 			ref, until.UTC().Format(time.RFC3339), err)
 	}
 	msg := fmt.Sprintf("[%d] %s", apiErr.StatusCode, apiErr.Message)

@@ -56,10 +56,11 @@ type Settings struct {
 	// reads; afterwards it may send the movement again.
 	InDoubtWait time.Duration
 
-	// noWait turns the waiting period off: a test-only switch
-	// (export_test.go) showing that the soak sees double movements
-	// without it.
-	noWait bool
+	// noWait turns the waiting period off, and shortWait allows one under
+	// MinInDoubtWait: test-only switches (export_test.go), for the soak
+	// (whose servers commit late in real time) and its mutation check,
+	// which shows that it sees double movements without the wait.
+	noWait, shortWait bool
 }
 
 // DefaultInDoubtWait is the default Settings.InDoubtWait: the Dintero
@@ -68,6 +69,11 @@ type Settings struct {
 // documentation ("Money in doubt") for why a time bound, and what is left
 // at risk past it.
 const DefaultInDoubtWait = 15 * time.Minute
+
+// MinInDoubtWait is the shortest InDoubtWait accepted: twice the Dintero
+// client's default attempt timeout. A shorter wait (a mistyped 15, read as
+// 15 ns) would turn the protection off.
+const MinInDoubtWait = time.Minute
 
 // withDefaults fills zero fields and checks that the status sets do not
 // overlap, which would make one status change mean two things.
@@ -104,6 +110,10 @@ func (s Settings) withDefaults() (Settings, error) {
 	}
 	if s.InDoubtWait < 0 {
 		return s, errors.New("ordermgmt: negative InDoubtWait")
+	}
+	if s.InDoubtWait > 0 && s.InDoubtWait < MinInDoubtWait && !s.shortWait {
+		return s, fmt.Errorf("ordermgmt: InDoubtWait %s is shorter than %s: Dintero could complete a request after the wait, and it would be sent twice (in tests, step over the wait with WithClock)",
+			s.InDoubtWait, MinInDoubtWait)
 	}
 	if s.InDoubtWait == 0 {
 		s.InDoubtWait = DefaultInDoubtWait
