@@ -156,7 +156,9 @@ func (s *soak) dinteroFault(r dinterotest.Route) *dinterotest.Fault {
 	s.faults.Add(1)
 	money := r == dinterotest.RouteCapture || r == dinterotest.RouteRefund || r == dinterotest.RouteVoid
 	switch k := s.rand(8); {
-	case k == 6 && r != dinterotest.RouteToken:
+	case k == 6 && r != dinterotest.RouteToken, k == 5 && money:
+		// Late commits are what the wait is for: money routes get twice
+		// their share.
 		s.late.Add(1)
 		return &dinterotest.Fault{LateCommit: true, HoldFor: time.Duration(1+s.rand(10)) * time.Millisecond, CommitDelay: s.lateDelay()}
 	case k == 7 && money:
