@@ -83,9 +83,19 @@
 // exceeds what is left of the authorization and a refund never what is
 // captured and not refunded, in total and, when lines are sent, per line;
 // a void of a voided authorization is refused. So a capture of all that is
-// left of the authorization cannot be doubled, and a doubled partial
-// capture or refund is bounded by what is left. The in-flight record costs one order update before each
 // movement: five calls for a capture instead of four.
+//
+// Movements of another kind are not held back by one in doubt: an order
+// cancelled while its capture is in doubt is voided at once, and Dintero's
+// state decides which lands (a capture after the void is refused; a void
+// after the capture is refused, noted, and the order goes on hold).
+// Replicas must keep their clocks in step: the wait is measured from a
+// time one process wrote, on another's clock.
+//
+// Upgrading: with the manual-review status equal to the failure status,
+// only orders carrying MetaAwaitingAuthorization are promoted when Dintero
+// authorizes. The plugin writes it; orders that an earlier dinterowoo put
+// in review did not get it, and need a merchant to move them on.
 //
 // All money is decimal or integer minor units: never float64.
 //
