@@ -134,5 +134,11 @@ func (ts *tokenSource) request(ctx context.Context) (string, time.Duration, erro
 	if tr.AccessToken == "" || tr.ExpiresIn <= 0 {
 		return "", 0, fmt.Errorf("%s: answer has no access_token or expires_in", op)
 	}
-	return tr.AccessToken, time.Duration(tr.ExpiresIn) * time.Second, nil
+	// A huge expires_in would overflow the Duration (and a negative one
+	// refresh at every call): a token is kept at most a day.
+	return tr.AccessToken, time.Duration(min(tr.ExpiresIn, int64(maxTokenLifetime/time.Second))) * time.Second, nil
 }
+
+// maxTokenLifetime bounds how long a token is cached, whatever the token
+// endpoint says (Dintero's last 24 hours at most).
+const maxTokenLifetime = 24 * time.Hour

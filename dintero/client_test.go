@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -356,5 +357,33 @@ func TestCancelledCallerDoesNotBreakSharedTokenFetch(t *testing.T) {
 	close(release)
 	if err := <-second; err != nil {
 		t.Errorf("patient caller failed because another gave up: %v", err)
+	}
+}
+
+// A token endpoint answering an absurd expires_in must not overflow the
+// lifetime (which made every call fetch a new token): the token is kept,
+// at most a day.
+func TestHugeExpiresInClamped(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	c, mt := newMockClient(t, WithClock(clock))
+	mt.RegisterResponder(http.MethodPost, tokenURL, tokenResponder(testToken, math.MaxInt64/1000))
+	mt.RegisterResponder(http.MethodGet, checkoutURL+"transactions/T1", httpmock.NewStringResponder(200, `{"id":"T1"}`))
+	for range 3 {
+		if _, _, err := c.Transactions.Get(context.Background(), "T1", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := mt.GetCallCountInfo()["POST "+tokenURL]; n != 1 {
+		t.Fatalf("token requests = %d, want 1", n)
+	}
+	mu.Lock()
+	now = now.Add(24 * time.Hour)
+	mu.Unlock()
+	c.Transactions.Get(context.Background(), "T1", nil)
+	if n := mt.GetCallCountInfo()["POST "+tokenURL]; n != 2 {
+		t.Fatalf("after a day: token requests = %d, want 2", n)
 	}
 }
