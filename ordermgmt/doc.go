@@ -67,7 +67,8 @@
 // with the time the wait ends, and Poll comes back to the order then. After
 // the wait, if the reference is still absent, the movement is sent again.
 // An event with the reference ends the doubt; so does a refusal from
-// Dintero, or a 401 or 429 (answered without doing anything). A refund
+// Dintero, or a 401 or 429 (answered without doing anything, for a
+// Refund too: its record then stays as the intent, no longer in doubt). A refund
 // record create whose outcome is unknown (WooCommerce, too, finishes
 // requests whose client has gone) blocks further refunds on the order
 // with ErrInDoubt until the record shows or the wait ends, so that one
@@ -83,7 +84,18 @@
 // exceeds what is left of the authorization and a refund never what is
 // captured and not refunded, in total and, when lines are sent, per line;
 // a void of a voided authorization is refused. So a capture of all that is
-// movement: five calls for a capture instead of four.
+// left of the authorization cannot be doubled, and a doubled partial
+// capture or refund is bounded by what is left. The in-flight record costs
+// one order update before each movement: five calls for a capture instead
+// of four. The wait also holds a refund whose record exists but whose
+// Dintero half was never sent (a crash between the two, or a record that
+// WooCommerce saved after its caller gave up): nothing tells "never sent"
+// from "sent, answer lost", so such a refund goes up to InDoubtWait later.
+//
+// An error matching ErrInDoubt means: do not repeat the operation. The
+// movement is recorded; Reconcile completes it, or finds it done, once the
+// doubt is over. A Refund called again, even after the wait, is a new
+// refund: look at the order's refund records first.
 //
 // Movements of another kind are not held back by one in doubt: an order
 // cancelled while its capture is in doubt is voided at once, and Dintero's

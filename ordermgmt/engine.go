@@ -312,7 +312,7 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 				if notProcessed(err) {
 					// Dintero turned the request away unread: no doubt
 					// about it.
-					inflight.clear(ref)
+					inflight.clear(ref, e.now())
 				} else if since, ok := inflight.latest(ref); ok {
 					w := InDoubt{Action: a, Since: since, Until: since.Add(e.settings.InDoubtWait)}
 					res.Waiting = append(res.Waiting, w)
@@ -332,7 +332,7 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 				// Refused for good (the note says why): the doubt is over,
 				// and a failed capture or void puts the order on hold, as
 				// the plugin does.
-				inflight.clear(ref)
+				inflight.clear(ref, e.now())
 				var got *woocommerce.Order
 				if got, err = update(woocommerce.OrderUpdate{Status: a.FailStatus}); err == nil {
 					if a.FailStatus != "" {

@@ -7,6 +7,7 @@ package ordermgmt_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -279,4 +280,64 @@ func TestWithoutWaitTheLateRefundIsMadeTwice(t *testing.T) {
 func refunded(w *world, o *woocommerce.Order) int64 {
 	tx := w.tx(o)
 	return tx.RefundedAmount()
+}
+
+// A refund Dintero turned away unread (429) is not in doubt: the caller is
+// told the record stays, and the next Reconcile makes it at once.
+func TestRefundRateLimitedIsNotInDoubt(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	o := w.captured()
+	w.dt.InjectFault(dinterotest.RouteRefund, dinterotest.Fault{Status: 429, Times: 20})
+	_, err := w.engine.Refund(ctx, o.ID, ordermgmtRefund100())
+	if err == nil || errors.Is(err, ordermgmt.ErrInDoubt) {
+		t.Fatalf("refund through a rate limit: %v", err)
+	}
+	w.dt.ClearFaults()
+	res, err := w.engine.Reconcile(ctx, o.ID)
+	if err != nil || len(res.Waiting) != 0 {
+		t.Fatalf("reconcile: %+v %v", res, err)
+	}
+	if tx := w.tx(o); countEvents(tx, dintero.EventRefund) != 1 || tx.RefundedAmount() != 10000 {
+		t.Fatalf("refunds %d, %d", countEvents(tx, dintero.EventRefund), tx.RefundedAmount())
+	}
+}
+
+// A void Dintero accepted (202) is done as far as the engine goes: never
+// in doubt, never sent again, noted once.
+func TestPendingVoidIsNotSentAgain(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	o := w.paid(nokOrder(), dinterotest.Authorized)
+	w.dt.InjectFault(dinterotest.RouteVoid, dinterotest.Fault{Pending: true, Times: 1})
+	if _, err := w.engine.Cancel(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		res, err := w.engine.Reconcile(ctx, o.ID)
+		if err != nil || len(res.Waiting) != 0 || len(res.Done) != 0 {
+			t.Fatalf("reconcile: %+v %v", res, err)
+		}
+		w.pastDoubt()
+	}
+	if n := w.dt.Requests(dinterotest.RouteVoid); n != 1 {
+		t.Fatalf("%d voids sent", n)
+	}
+	if n := w.countNote(o, ordermgmt.NoteCanceled); n != 1 {
+		t.Fatalf("%d cancel notes", n)
+	}
+}
+
+// The error of a refund in doubt tells the caller not to repeat it.
+func TestInDoubtErrorSaysDoNotRepeat(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	o := w.captured()
+	w.dt.InjectFault(dinterotest.RouteRefund, dinterotest.Fault{Status: 503, Times: 1})
+	_, err := w.engine.Refund(context.Background(), o.ID, ordermgmtRefund100())
+	if err == nil || !strings.Contains(err.Error(), "do not repeat") || strings.Contains(err.Error(), "try again") {
+		t.Fatalf("err = %v", err)
+	}
 }

@@ -235,7 +235,7 @@ func TestPollReconcilesDueOrders(t *testing.T) {
 // means the status; "wc-" alone is refused.
 func TestStatusPrefixNormalised(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, withSettings(ordermgmt.Settings{CaptureStatuses: []woocommerce.Status{"wc-completed"},
+	w := newWorld(t, withSettings(ordermgmt.Settings{CaptureStatuses: []woocommerce.Status{"WC-Completed "},
 		FailureStatus: "wc-on-hold", ManualReviewStatus: "wc-manual-review"}))
 	s := w.engine.Settings()
 	if s.CaptureStatuses[0] != woocommerce.StatusCompleted || s.FailureStatus != woocommerce.StatusOnHold || s.ManualReviewStatus != woocommerce.StatusManualReview {

@@ -23,10 +23,16 @@ const (
 	// may still complete it. One key per attempt, never rewritten, so that
 	// a late or repeated write of one record never undoes another.
 	MetaInFlightPrefix = "_dinterowoo_inflight:"
-	// MetaAttemptAt is, on a refund record made by Refund, the time its
-	// refund at Dintero was first attempted (RFC 3339): the record is the
-	// in-flight record of that attempt.
+	// MetaAttemptAt is, on a refund record made by Refund, the time the
+	// record was made, just before its refund at Dintero is first
+	// attempted (RFC 3339): the record is the in-flight record of that
+	// attempt.
 	MetaAttemptAt = "_dinterowoo_attempt_at"
+	// MetaSettledPrefix starts, on the order, the key that says when the
+	// doubt about a movement (the reference follows) was last settled
+	// without it: Dintero refused it, or turned it away unread (401, 429).
+	// Attempts that started before that time are not in doubt.
+	MetaSettledPrefix = "_dinterowoo_settled:"
 	// MetaAwaitingAuthorization is the plugin's own key: the transaction id
 	// of an order waiting for Dintero's authorization (ON_HOLD). Only such
 	// an order is promoted when Dintero authorizes, so a manual-review
@@ -48,7 +54,7 @@ type InDoubtError struct {
 }
 
 func (e *InDoubtError) Error() string {
-	return fmt.Sprintf("ordermgmt: order %d: %s started at %s may still complete; try again after %s",
+	return fmt.Sprintf("ordermgmt: order %d: %s, started at %s, may still be completed: do not repeat it; Reconcile completes it or finds it done after %s",
 		e.OrderID, e.What, e.Since.UTC().Format(time.RFC3339), e.Until.UTC().Format(time.RFC3339))
 }
 
@@ -76,6 +82,9 @@ func (w InDoubt) String() string {
 // about, never erase a newer attempt of the same movement.
 type attempts struct {
 	entries map[string]attemptEntry // by meta key
+	// settled is when the doubt about each reference was last settled
+	// without the movement (MetaSettledPrefix).
+	settled map[string]time.Time
 	// dirty are the keys that must be written (set or deleted); stale are
 	// deletions that go out with the next write but do not call for one.
 	dirty, stale map[string]bool
@@ -104,9 +113,16 @@ func attemptKey(ref string, t time.Time) string {
 // future, is an error, never "nothing in flight": that could send money
 // twice.
 func readAttempts(o *woocommerce.Order, now time.Time) (*attempts, error) {
-	a := &attempts{entries: map[string]attemptEntry{}, dirty: map[string]bool{}, stale: map[string]bool{}}
+	a := &attempts{entries: map[string]attemptEntry{}, settled: map[string]time.Time{}, dirty: map[string]bool{}, stale: map[string]bool{}}
 	own := "wc-" + strconv.FormatInt(o.ID, 10) + "-"
 	for _, m := range o.MetaData {
+		if ref, ok := strings.CutPrefix(m.Key, MetaSettledPrefix); ok && strings.HasPrefix(ref, own) {
+			// Unreadable: no settlement, so the doubt stays (safe).
+			if t, err := time.Parse(time.RFC3339Nano, m.StringValue()); err == nil {
+				a.settled[ref] = t
+			}
+			continue
+		}
 		name, ok := strings.CutPrefix(m.Key, MetaInFlightPrefix)
 		if !ok {
 			continue
@@ -162,14 +178,19 @@ func (a *attempts) set(ref string, t time.Time) {
 	a.dirty[k] = true
 }
 
-// clear ends the doubt about ref: its attempts' records go.
-func (a *attempts) clear(ref string) {
+// clear ends the doubt about ref at now: its attempts' records go, and
+// the settlement outranks the refund record's own time, if any.
+func (a *attempts) clear(ref string, now time.Time) {
 	for k, e := range a.entries {
 		if e.ref == ref && !e.deleted {
 			e.deleted = true
 			a.entries[k] = e
 			a.dirty[k] = true
 		}
+	}
+	if !isCreateRef(ref) { // a create's record, if any, ends its doubt itself
+		a.settled[ref] = now
+		a.dirty[MetaSettledPrefix+ref] = true
 	}
 }
 
@@ -181,6 +202,14 @@ func (a *attempts) meta() []woocommerce.Meta {
 	var out []woocommerce.Meta
 	for _, set := range []map[string]bool{a.dirty, a.stale} {
 		for k := range set {
+			if ref, ok := strings.CutPrefix(k, MetaSettledPrefix); ok {
+				if t, ok := a.settled[ref]; ok {
+					out = append(out, woocommerce.MetaString(k, t.UTC().Format(time.RFC3339Nano)))
+				} else {
+					out = append(out, woocommerce.MetaDelete(k))
+				}
+				continue
+			}
 			if e := a.entries[k]; e.deleted {
 				out = append(out, woocommerce.MetaDelete(k))
 			} else {
@@ -212,6 +241,13 @@ func (a *attempts) written() {
 // record exists. Each key is its attempt's alone, so a late copy of this
 // deletion can never erase a newer attempt.
 func (a *attempts) prune(st State, now time.Time, wait time.Duration) {
+	for ref, t := range a.settled {
+		// A settlement older than the wait outranks nothing that matters.
+		if !now.Before(t.Add(wait)) {
+			delete(a.settled, ref)
+			a.stale[MetaSettledPrefix+ref] = true
+		}
+	}
 	for k, e := range a.entries {
 		switch {
 		case e.deleted:
@@ -267,7 +303,8 @@ func recordWithMarker(rs []*woocommerce.Refund, marker string) *woocommerce.Refu
 // completes a refund record, the record itself (made just before its first
 // attempt), whichever is later.
 func attemptOf(st State, recorded *attempts, a Action) (time.Time, bool) {
-	t, ok := recorded.latest(actionReference(st.Order.ID, a))
+	ref := actionReference(st.Order.ID, a)
+	t, ok := recorded.latest(ref)
 	if a.Kind == ActRefund && a.RefundRecord != 0 {
 		for _, r := range st.Refunds {
 			if r.ID != a.RefundRecord {
@@ -283,6 +320,9 @@ func attemptOf(st State, recorded *attempts, a Action) (time.Time, bool) {
 				t, ok = rt, true
 			}
 		}
+	}
+	if settled, found := recorded.settled[ref]; ok && found && !settled.Before(t) {
+		return t, false // settled after the last attempt: no doubt
 	}
 	return t, ok
 }

@@ -22,6 +22,10 @@ const (
 	NoteCancelFailed         = "The Dintero order could not be canceled: %s"
 	NoteRefundFailed         = "The Dintero refund failed: %s"
 	NoteTotalAboveAuthorized = "The Dintero order could not be captured: the order total %s is more than the %s Dintero can still capture."
+	// NoteRefundedByHand: dinterowoo's own note when an order reaches a
+	// refund status after refunds recorded by hand ("Refund manually"):
+	// that money is taken as returned outside Dintero.
+	NoteRefundedByHand = "Refunds of %s were recorded by hand in WooCommerce, not through Dintero; that money is taken as already returned to the customer and was not refunded at Dintero."
 	// RefundReason is the reason on refund records made by Refund, unless
 	// the caller gives one.
 	RefundReason = "Refund via Dintero"

@@ -140,15 +140,18 @@ func noted(o *woocommerce.Order) map[string]bool {
 
 // automaticRefund reports whether a refund record is the one WooCommerce
 // core makes by itself when an order is set to Refunded, recognised by its
-// reason (WooCommerce translates it; Settings.AutomaticRefundReasons adds a
-// store's language).
-func automaticRefund(r *woocommerce.Refund, s *Settings) bool {
-	for _, prefix := range s.AutomaticRefundReasons {
-		if strings.HasPrefix(r.Reason, prefix) {
-			return true
-		}
+// whole shape, never by its free-text reason alone: an amount without
+// lines, not made by dinterowoo, with exactly that reason (WooCommerce
+// translates it; Settings.AutomaticRefundReasons adds a store's language),
+// and for exactly what was left before it (refundedBefore: the records
+// made earlier). A record made by hand that only looks like it ("Order
+// fully refunded in store (cash)") is money already returned, and is
+// never sent to Dintero again.
+func automaticRefund(r *woocommerce.Refund, amount, refundedBefore, total int64, s *Settings) bool {
+	if marked(r) || len(r.LineItems)+len(r.ShippingLines)+len(r.FeeLines) != 0 || amount != total-refundedBefore {
+		return false
 	}
-	return false
+	return slices.Contains(s.AutomaticRefundReasons, strings.TrimSpace(r.Reason))
 }
 
 func marked(r *woocommerce.Refund) bool {
@@ -206,16 +209,21 @@ func PlanState(st State, s Settings) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	refundedWC := int64(0)      // every refund record
-	refundedNotAuto := int64(0) // all but WooCommerce's automatic one
-	for _, r := range st.Refunds {
+	refundedWC := int64(0)         // every refund record
+	refundedNotAuto := int64(0)    // all but WooCommerce's automatic one
+	byHand := int64(0)             // records neither dinterowoo's nor automatic
+	for _, r := range st.Refunds { // oldest first
 		a, err := cur.ToMinor(r.Amount)
 		if err != nil {
 			return nil, err
 		}
+		auto := automaticRefund(r, a, refundedWC, total, &s)
 		refundedWC += a
-		if !automaticRefund(r, &s) {
+		if !auto {
 			refundedNotAuto += a
+			if !marked(r) {
+				byHand += a
+			}
 		}
 	}
 
@@ -266,6 +274,10 @@ func PlanState(st State, s Settings) (*Plan, error) {
 		}
 	case s.isCancel(o.Status):
 		switch {
+		case (tx.Status == dintero.StatusAuthorized || tx.Status == dintero.StatusOnHold || tx.Status == dintero.StatusInitiated) &&
+			tx.FindEvent(dintero.EventVoid, "") != nil:
+			// A void Dintero accepted (202) and has not completed yet.
+			note("cancel", NoteCanceled)
 		case tx.Status == dintero.StatusAuthorized || tx.Status == dintero.StatusOnHold || tx.Status == dintero.StatusInitiated:
 			add(Action{Kind: ActVoid, Note: NoteCanceled, NoteKey: "cancel", FailStatus: s.FailureStatus})
 			done["cancel"] = true
@@ -284,6 +296,9 @@ func PlanState(st State, s Settings) (*Plan, error) {
 			note("cancel-refused", NoteCapturedNoCancel)
 		}
 	case s.isRefund(o.Status) && !s.NoRefundOnStatusChange:
+		if byHand > 0 {
+			note(fmt.Sprintf("by-hand:%d", byHand), fmt.Sprintf(NoteRefundedByHand, cur.Format(byHand)))
+		}
 		ref := statusRefundReference(o.ID)
 		switch {
 		case tx.FindEvent(dintero.EventRefund, ref) != nil:
@@ -362,7 +377,11 @@ func holdInDoubt(st State, p *Plan, s *Settings) error {
 	kept := p.Actions[:0]
 	for _, a := range p.Actions {
 		if a.Kind == ActCapture || a.Kind == ActVoid || a.Kind == ActRefund {
-			if since, ok := attemptOf(st, recorded, a); ok && st.Now.Before(since.Add(s.InDoubtWait)) {
+			since, ok := attemptOf(st, recorded, a)
+			if ok && since.After(st.Now.Add(maxClockSkew)) {
+				return fmt.Errorf("ordermgmt: order %d: the attempt of %s is dated %s, in the future: check the clocks", st.Order.ID, a, since.UTC().Format(time.RFC3339))
+			}
+			if ok && st.Now.Before(since.Add(s.InDoubtWait)) {
 				p.Waiting = append(p.Waiting, InDoubt{Action: a, Since: since, Until: since.Add(s.InDoubtWait)})
 				continue
 			}

@@ -201,12 +201,58 @@ func TestPlanTranslatedAutomaticRefund(t *testing.T) {
 	auto := &woocommerce.Refund{ID: 90, Amount: dec("1250.00"), Reason: "Ordrestatus satt til refundert."}
 	st := State{Order: o, Refunds: []*woocommerce.Refund{auto}, Transaction: planTx(dintero.StatusCaptured, capture(125000, ""))}
 	p, _ := PlanState(st, Settings{})
-	if describe(p) != "" {
-		t.Errorf("unknown reason: taken as a manual refund, nothing to send; got %s", describe(p))
+	byHand := "note: Refunds of 1250.00 NOK were recorded by hand in WooCommerce, not through Dintero; that money is taken as already returned to the customer and was not refunded at Dintero."
+	if got := describe(p); got != byHand {
+		t.Errorf("unknown reason: taken as a manual refund, nothing to send, said so; got %s", got)
 	}
-	p, _ = PlanState(st, Settings{AutomaticRefundReasons: []string{"Ordrestatus satt til refundert"}})
+	p, _ = PlanState(st, Settings{AutomaticRefundReasons: []string{" Ordrestatus satt til refundert. "}})
 	if got := describe(p); got != "refund 125000 wc-7-refund-status | then note: The Dintero order has been refunded." {
 		t.Errorf("known reason: %s", got)
+	}
+}
+
+// The automatic record is recognised by its whole shape, never by the
+// start of a free-text reason: a full refund made by hand and named like
+// it is never refunded again at Dintero (security review, finding 2).
+func TestPlanAutomaticRefundByShape(t *testing.T) {
+	const byHand = "note: Refunds of %s were recorded by hand in WooCommerce, not through Dintero; that money is taken as already returned to the customer and was not refunded at Dintero."
+	const statusRefund = "refund %d wc-7-refund-status | then note: The Dintero order has been refunded."
+	line := []woocommerce.LineItem{{Quantity: dec("-1"), Total: dec("-1000"), TotalTax: dec("-250"),
+		MetaData: []woocommerce.Meta{woocommerce.MetaString("_refunded_item_id", "70")}}}
+	tests := []struct {
+		name    string
+		records []*woocommerce.Refund
+		want    string
+	}{
+		{"automatic, all that was left", []*woocommerce.Refund{{ID: 90, Amount: dec("1250.00"), Reason: "Order fully refunded."}},
+			fmt.Sprintf(statusRefund, 125000)},
+		{"by hand, reason starting like it", []*woocommerce.Refund{{ID: 90, Amount: dec("1250.00"), Reason: "Order fully refunded in store (cash)"}},
+			fmt.Sprintf(byHand, "1250.00 NOK")},
+		{"the reason, with lines", []*woocommerce.Refund{{ID: 90, Amount: dec("1250.00"), Reason: "Order fully refunded.", LineItems: line}},
+			fmt.Sprintf(byHand, "1250.00 NOK")},
+		{"the reason, not what was left", []*woocommerce.Refund{{ID: 90, Amount: dec("1000.00"), Reason: "Order fully refunded."}},
+			fmt.Sprintf(byHand, "1000.00 NOK") + " | " + fmt.Sprintf(statusRefund, 25000)},
+		{"by hand, then automatic for the rest", []*woocommerce.Refund{
+			{ID: 90, Amount: dec("200.00"), Reason: "cash"},
+			{ID: 91, Amount: dec("1050.00"), Reason: "Order fully refunded."}},
+			fmt.Sprintf(byHand, "200.00 NOK") + " | " + fmt.Sprintf(statusRefund, 105000)},
+		{"the reason, then a record after it", []*woocommerce.Refund{
+			{ID: 90, Amount: dec("1250.00"), Reason: "Order fully refunded."},
+			{ID: 91, Amount: dec("0.00"), Reason: "x"}},
+			fmt.Sprintf(statusRefund, 125000)},
+	}
+	for _, tt := range tests {
+		o := planOrder("refunded")
+		for _, r := range tt.records {
+			o.Refunds = append(o.Refunds, woocommerce.OrderRefund{ID: r.ID, Total: r.Amount.Neg()})
+		}
+		p, err := PlanState(State{Order: o, Refunds: tt.records, Transaction: planTx(dintero.StatusCaptured, capture(125000, ""))}, Settings{})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := describe(p); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
+		}
 	}
 }
 

@@ -101,12 +101,12 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 		// left behind only delays refunds until its wait ends.
 		var apiErr *woocommerce.APIError
 		if errors.As(err, &apiErr) && !apiErr.OutcomeUnknown {
-			recorded.clear(createRef)
+			recorded.clear(createRef, e.now())
 			e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: recorded.meta()})
 		}
 		return nil, err
 	}
-	recorded.clear(createRef)
+	recorded.clear(createRef, e.now())
 	ref := RefundReference(o.ID, rec.ID)
 	amount, items, err := refundItems(ls, rec)
 	if err != nil {
@@ -116,6 +116,14 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 	_, resp, err := e.dt.Transactions.Refund(ctx, tx.ID, &dintero.RefundRequest{Amount: amount, RefundReference: ref, Reason: reason, Items: items})
 	if err != nil {
 		if ok, ferr := e.refundFailed(ctx, o.ID, tx.ID, rec.ID, ref, err, started.Add(wait)); !ok {
+			if notProcessed(err) {
+				// Turned away unread: not in doubt. The record stays as
+				// the intent, and Reconcile makes the refund at once.
+				recorded.clear(ref, e.now())
+				e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: recorded.meta()})
+				e.markDue(o.ID, e.now())
+				return nil, fmt.Errorf("ordermgmt: Dintero did not take refund %s now; its record stays, and Reconcile (the poller) makes it: %w", ref, err)
+			}
 			if !errors.Is(ferr, ErrRefundRefused) {
 				// In doubt: the poller comes back when the wait is over,
 				// and Refund takes no other refund on the order till then.

@@ -37,12 +37,13 @@ type Settings struct {
 	// PaymentMethod marks the orders paid with Dintero; others are left
 	// alone (default: dintero_checkout).
 	PaymentMethod string
-	// AutomaticRefundReasons are the beginnings of the reasons WooCommerce
-	// gives the refund record it makes by itself when an order is set to
-	// Refunded; the engine must tell it from a refund made by hand, which
-	// is never sent to Dintero. WooCommerce translates the reason: a store
-	// in another language adds its text here (the English ones are always
-	// known).
+	// AutomaticRefundReasons are the exact reasons WooCommerce gives the
+	// refund record it makes by itself when an order is set to Refunded
+	// ("Order fully refunded." in English, always known). WooCommerce
+	// translates it: a store in another language adds its text here. The
+	// engine must tell that record from a refund made by hand, which is
+	// never sent to Dintero; the reason alone never decides (see the
+	// package documentation).
 	AutomaticRefundReasons []string
 	// CaptureTolerance is how many minor units the order total may exceed
 	// what Dintero has left to capture, for rounding; the capture is then
@@ -62,6 +63,10 @@ type Settings struct {
 	// which shows that it sees double movements without the wait.
 	noWait, shortWait bool
 }
+
+// automaticRefundReason is WooCommerce's reason for its automatic refund
+// record (wc_order_fully_refunded), in English.
+const automaticRefundReason = "Order fully refunded."
 
 // DefaultInDoubtWait is the default Settings.InDoubtWait: the Dintero
 // client's 30-second attempt timeout plus a generous bound on how long
@@ -85,9 +90,7 @@ func (s Settings) withDefaults() (Settings, error) {
 	s.RefundStatuses = unprefixed(s.RefundStatuses)
 	for _, st := range []*woocommerce.Status{&s.AuthorizedStatus, &s.ManualReviewStatus, &s.FailureStatus} {
 		if *st != "" {
-			if *st = woocommerce.Status(strings.TrimPrefix(string(*st), "wc-")); *st == "" {
-				return s, errors.New(`ordermgmt: status "wc-" names no status`)
-			}
+			*st = unprefix(*st)
 		}
 	}
 	if len(s.CaptureStatuses) == 0 {
@@ -122,10 +125,11 @@ func (s Settings) withDefaults() (Settings, error) {
 		s.PaymentMethod = "dintero_checkout"
 	}
 	s.AutomaticRefundReasons = slices.Clone(s.AutomaticRefundReasons)
-	for _, english := range []string{"Order status set to refunded", "Order fully refunded"} {
-		if !slices.Contains(s.AutomaticRefundReasons, english) {
-			s.AutomaticRefundReasons = append(s.AutomaticRefundReasons, english)
-		}
+	for i, r := range s.AutomaticRefundReasons {
+		s.AutomaticRefundReasons[i] = strings.TrimSpace(r)
+	}
+	if !slices.Contains(s.AutomaticRefundReasons, automaticRefundReason) {
+		s.AutomaticRefundReasons = append(s.AutomaticRefundReasons, automaticRefundReason)
 	}
 	if s.CaptureTolerance < 0 {
 		return s, errors.New("ordermgmt: negative capture tolerance")
@@ -137,6 +141,9 @@ func (s Settings) withDefaults() (Settings, error) {
 			if st == "" {
 				return s, fmt.Errorf("ordermgmt: empty status in the %s statuses", name)
 			}
+			if st == "wc-" {
+				return s, fmt.Errorf(`ordermgmt: status "wc-" in the %s statuses names no status`, name)
+			}
 			if other, ok := seen[st]; ok {
 				return s, fmt.Errorf("ordermgmt: status %q is both a %s and a %s status", st, other, name)
 			}
@@ -144,6 +151,9 @@ func (s Settings) withDefaults() (Settings, error) {
 		}
 	}
 	for _, st := range []woocommerce.Status{s.AuthorizedStatus, s.ManualReviewStatus, s.FailureStatus} {
+		if st == "wc-" {
+			return s, errors.New(`ordermgmt: status "wc-" names no status`)
+		}
 		if name, ok := seen[st]; ok {
 			return s, fmt.Errorf("ordermgmt: status %q is also a %s status", st, name)
 		}
@@ -159,9 +169,22 @@ func unprefixed(statuses []woocommerce.Status) []woocommerce.Status {
 	}
 	out := make([]woocommerce.Status, len(statuses))
 	for i, st := range statuses {
-		out[i] = woocommerce.Status(strings.TrimPrefix(string(st), "wc-"))
+		out[i] = unprefix(st)
 	}
 	return out
+}
+
+// unprefix is a status as the REST API spells it: WooCommerce's slugs are
+// lower case, and stored with a "wc-" prefix.
+func unprefix(st woocommerce.Status) woocommerce.Status {
+	s := strings.ToLower(strings.TrimSpace(string(st)))
+	if rest, ok := strings.CutPrefix(s, "wc-"); ok {
+		if rest == "" {
+			return "wc-" // refused by the caller, by name
+		}
+		s = rest
+	}
+	return woocommerce.Status(s)
 }
 
 func (s *Settings) isCapture(st woocommerce.Status) bool {

@@ -438,10 +438,12 @@ func (s *Server) setStatus(st *orderState, to woocommerce.Status, byUser bool) {
 	if to == woocommerce.StatusCompleted {
 		st.o.DateCompleted = woocommerce.Time{Time: now}
 	}
-	s.addNote(st, fmt.Sprintf("Order status changed from %s to %s.", from.Label(), to.Label()), false, byUser)
 	if to == woocommerce.StatusRefunded {
+		// woocommerce_order_status_refunded fires inside the transition,
+		// before its note (ORD 427–505).
 		s.refundRemaining(st)
 	}
+	s.addNote(st, fmt.Sprintf("Order status changed from %s to %s.", from.Label(), to.Label()), false, byUser)
 }
 
 func (s *Server) batchOrders(w http.ResponseWriter, r *request) {

@@ -349,49 +349,19 @@ func (s *Server) findItem(o *woocommerce.Order, id int64) any {
 }
 
 // refundRemaining records the automatic refund WooCommerce core makes when
-// an order is set to Refunded (wc_order_fully_refunded): what is left,
-// item by item, without calling the gateway. The caller holds s.mu.
+// an order is set to Refunded (wc_order_fully_refunded, wc-order-functions
+// 905–927): what is left, as an amount alone (no line items, no restock),
+// with the reason "Order fully refunded.", no gateway call, and then the
+// note that tells the merchant to refund through the gateway. Nothing at
+// all when nothing is left. The caller holds s.mu.
 func (s *Server) refundRemaining(st *orderState) {
 	left := st.o.Total.Sub(refundedTotal(st)).Round(s.cfg.dp)
 	if !left.IsPositive() {
 		return
 	}
-	done := s.refundedPerItem(st)
-	var lines []refundLine
-	rest := func(id int64, qty, total decimal.Decimal, taxes []woocommerce.Tax) {
-		d := done[id]
-		l := refundLine{id: id, qty: qty.Sub(d.qty), total: total.Sub(d.total), hasTotal: true, taxes: map[int64]decimal.Decimal{}}
-		// Earlier refunds are subtracted from the line's tax in proportion,
-		// rate by rate, as WooCommerce keeps taxes per rate.
-		lineTax := decimal.Zero
-		for _, t := range taxes {
-			lineTax = lineTax.Add(t.Total)
-		}
-		for _, t := range taxes {
-			share := t.Total
-			if lineTax.IsPositive() && d.tax.IsPositive() {
-				share = t.Total.Sub(d.tax.Mul(t.Total).DivRound(lineTax, precision))
-			}
-			l.taxes[int64(t.ID)] = share
-		}
-		if l.qty.IsPositive() || l.total.IsPositive() {
-			lines = append(lines, l)
-		}
-	}
-	for _, it := range st.o.LineItems {
-		rest(it.ID, it.Quantity, it.Total, it.Taxes)
-	}
-	for _, it := range st.o.ShippingLines {
-		rest(it.ID, decimal.Zero, it.Total, it.Taxes)
-	}
-	for _, it := range st.o.FeeLines {
-		rest(it.ID, decimal.Zero, it.Total, it.Taxes)
-	}
-	ref, msg := s.buildRefund(st, left, "Order status set to refunded. To return funds to the customer you will need to issue a refund through your payment gateway.", lines)
-	if msg != "" {
-		ref, _ = s.buildRefund(st, left, "Order status set to refunded.", nil)
-	}
+	ref, _ := s.buildRefund(st, left, "Order fully refunded.", nil)
 	st.refunds = append(st.refunds, ref)
+	s.addNote(st, "Order status set to refunded. To return funds to the customer you will need to issue a refund through your payment gateway.", false, false)
 }
 
 func (s *Server) refundJSON(r *woocommerce.Refund, dp int32) map[string]any {

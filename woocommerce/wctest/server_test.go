@@ -378,12 +378,23 @@ func TestStatusRefundedCreatesAutomaticRefund(t *testing.T) {
 	if len(refunds) != 2 || !refunds[1].Amount.Equal(d("3298.01")) || refunds[1].RefundedPayment {
 		t.Fatalf("automatic refund: %+v", refunds)
 	}
-	if !strings.HasPrefix(refunds[1].Reason, "Order status set to refunded.") || len(refunds[1].LineItems) != 3 {
+	// woocommerce_behaviour.md §4: an amount alone, the reason "Order
+	// fully refunded.", then core's note, then the status note.
+	if refunds[1].Reason != "Order fully refunded." || len(refunds[1].LineItems)+len(refunds[1].ShippingLines)+len(refunds[1].FeeLines) != 0 {
 		t.Errorf("automatic refund reason/lines: %q %d", refunds[1].Reason, len(refunds[1].LineItems))
 	}
 	notes := s.Notes(o.ID)
-	if notes[len(notes)-1].Note != "Order status changed from Processing to Refunded." {
+	if notes[len(notes)-2].Note != "Order status set to refunded. To return funds to the customer you will need to issue a refund through your payment gateway." ||
+		notes[len(notes)-1].Note != "Order status changed from Processing to Refunded." {
 		t.Errorf("notes: %+v", notes)
+	}
+	// A refund of everything moves the order to Refunded itself, with
+	// nothing left: no automatic record (woocommerce_behaviour.md §3-4).
+	o2 := s.SeedOrder(norwegianOrder())
+	c.Refunds.Create(ctx, o2.ID, &woocommerce.RefundRequest{Amount: o2.Total, Gateway: woocommerce.RecordOnly})
+	got, _ := s.Order(o2.ID)
+	if n := len(s.Refunds(o2.ID)); n != 1 || got.Status != woocommerce.StatusRefunded {
+		t.Errorf("fully refunded order: %d records, status %s", n, got.Status)
 	}
 }
 
