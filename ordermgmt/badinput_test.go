@@ -318,7 +318,11 @@ func TestBadInput(t *testing.T) {
 	spec := nokOrder()
 	spec.Currency = "XBT"
 	odd := w.store.SeedOrder(spec)
-	w.wc.Orders.Update(ctx, odd.ID, &woocommerce.OrderUpdate{TransactionID: &authTx.ID})
+	// The transaction is made the order's (as the plugin would record its
+	// session's reference), so that the currency is what is refused.
+	authRef := authTx.MerchantReference
+	w.wc.Orders.Update(ctx, odd.ID, &woocommerce.OrderUpdate{TransactionID: &authTx.ID,
+		MetaData: []woocommerce.Meta{woocommerce.MetaString(ordermgmt.MetaPluginMerchantReference, authRef)}})
 	w.store.SetStatus(odd.ID, woocommerce.StatusCompleted)
 	before := w.snapshot(ids...)
 	if _, err := w.engine.Reconcile(ctx, odd.ID); !errors.Is(err, money.ErrUnknownCurrency) {

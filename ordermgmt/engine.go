@@ -224,11 +224,11 @@ func (e *Engine) reconcile(ctx context.Context, orderID int64) (_ *Result, err e
 		res.Skipped = plan.Skipped
 		res.Waiting = plan.Waiting
 		if len(plan.Actions) == 0 {
-			return res, nil
+			return res, plan.Blocked
 		}
 		changed, err := e.execute(ctx, st, plan, res)
-		if err != nil || !changed {
-			return res, err
+		if err != nil || !changed || plan.Blocked != nil {
+			return res, errors.Join(err, plan.Blocked)
 		}
 	}
 	return res, nil

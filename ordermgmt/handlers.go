@@ -24,10 +24,7 @@ func (e *Engine) WebhookHandler(secret string) http.Handler {
 		if err != nil {
 			return err
 		}
-		if _, err = e.Reconcile(ctx, o.ID); errors.Is(err, ErrInDoubt) {
-			// Handled: the attempt is recorded, and the poller comes back
-			// when its wait ends. A 5xx would only count towards
-			// WooCommerce disabling the webhook.
+		if _, err = e.Reconcile(ctx, o.ID); handled(err) {
 			err = nil
 		}
 		return err
@@ -79,7 +76,7 @@ func (e *Engine) CallbackHandler(verifier *dintero.CallbackVerifier) http.Handle
 			http.Error(w, "transaction has no order reference", http.StatusBadRequest)
 			return
 		}
-		if _, err := e.reconcileTransaction(ctx, orderID, tx.ID, tx); err != nil && !errors.Is(err, ErrInDoubt) {
+		if _, err := e.reconcileTransaction(ctx, orderID, tx.ID, tx); err != nil && !handled(err) {
 			http.Error(w, "not reconciled", http.StatusInternalServerError)
 			return
 		}
@@ -87,9 +84,17 @@ func (e *Engine) CallbackHandler(verifier *dintero.CallbackVerifier) http.Handle
 	})
 }
 
-// ErrTransactionMismatch is returned by ReconcileTransaction when the order
-// already has another transaction, or the transaction names another order.
+// ErrTransactionMismatch is returned when an order's transaction is not
+// its payment (see TransactionBelongs), or ReconcileTransaction is asked to
+// link a transaction to an order that has another one. Nothing is moved;
+// the order gets a note and the failure status.
 var ErrTransactionMismatch = errors.New("ordermgmt: transaction and order do not belong together")
+
+// ErrAuthorizationMismatch is returned when an authorization does not
+// cover its order: another currency, or less than the order total (less
+// Settings.CaptureTolerance). The order is not moved on to the authorized
+// status; it gets a note and the failure status.
+var ErrAuthorizationMismatch = errors.New("ordermgmt: the authorization does not cover the order")
 
 // ReconcileTransaction links a paid transaction to its order (the order's
 // transaction_id, when not set yet) and reconciles the order. It is what a
@@ -107,7 +112,7 @@ func (e *Engine) reconcileTransaction(ctx context.Context, orderID int64, txID s
 		return nil, err
 	}
 	defer unlock()
-	o, _, err := e.wc.Orders.Get(ctx, orderID, &woocommerce.GetOptions{Fields: []string{"id", "transaction_id", "payment_method"}})
+	o, _, err := e.wc.Orders.Get(ctx, orderID, &woocommerce.GetOptions{Fields: []string{"id", "number", "transaction_id", "payment_method", "meta_data"}})
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +128,7 @@ func (e *Engine) reconcileTransaction(ctx context.Context, orderID int64, txID s
 				return nil, err
 			}
 		}
-		if tx.MerchantReference != OrderReference(orderID) {
+		if !TransactionBelongs(o, tx) {
 			return nil, ErrTransactionMismatch
 		}
 		if _, _, err := e.wc.Orders.Update(ctx, orderID, &woocommerce.OrderUpdate{TransactionID: &txID}); err != nil {
@@ -131,6 +136,16 @@ func (e *Engine) reconcileTransaction(ctx context.Context, orderID int64, txID s
 		}
 	}
 	return e.reconcile(ctx, orderID)
+}
+
+// handled reports errors a delivery must not be answered 5xx for: the
+// order is dealt with, and sending the event again changes nothing. A
+// movement in doubt is recorded, and the poller comes back when its wait
+// ends; a transaction or authorization that does not fit its order has a
+// note asking for manual handling. A 5xx would only make Dintero retry, or
+// count towards WooCommerce disabling the webhook.
+func handled(err error) bool {
+	return errors.Is(err, ErrInDoubt) || errors.Is(err, ErrTransactionMismatch) || errors.Is(err, ErrAuthorizationMismatch)
 }
 
 // OrderReference is the merchant_reference a session carries for an

@@ -22,6 +22,12 @@ const (
 	NoteCancelFailed         = "The Dintero order could not be canceled: %s"
 	NoteRefundFailed         = "The Dintero refund failed: %s"
 	NoteTotalAboveAuthorized = "The Dintero order could not be captured: the order total %s is more than the %s Dintero can still capture."
+	// NoteTransactionMismatch: dinterowoo's note when the order's
+	// transaction_id names a payment that is not the order's.
+	NoteTransactionMismatch = "The Dintero transaction %s does not belong to this order, so nothing was captured, canceled or refunded with it; manual handling is required."
+	// NoteAuthorizationMismatch is the plugin family's note when the
+	// authorization does not cover the order (amount or currency).
+	NoteAuthorizationMismatch = "The order was authorized with a different amount (%s authorized for an order of %s), so manual handling is required."
 	// NoteRefundedByHand: dinterowoo's own note when an order reaches a
 	// refund status after refunds recorded by hand ("Refund manually"):
 	// that money is taken as returned outside Dintero.
@@ -43,4 +49,7 @@ const (
 	// MetaRefundMarker marks a refund record made by Refund: the intent to
 	// refund at Dintero. Its value is unique to the attempt.
 	MetaRefundMarker = "_dinterowoo_refund"
+	// MetaPluginMerchantReference is the Dintero plugin's own key: the
+	// merchant_reference of the session it created for the order.
+	MetaPluginMerchantReference = "_dintero_merchant_reference"
 )

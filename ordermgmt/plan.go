@@ -107,6 +107,26 @@ type Plan struct {
 	// Skipped tells why nothing is planned for an order dinterowoo does not
 	// manage ("" when it does).
 	Skipped string
+	// Blocked, when set, is why no money may move for the order at all
+	// (ErrTransactionMismatch, ErrAuthorizationMismatch): the actions
+	// then only note it and set the failure status, and Reconcile returns
+	// it.
+	Blocked error
+}
+
+// TransactionBelongs reports whether tx is order o's payment: its
+// merchant_reference is OrderReference(o.ID) (sessions this SDK creates)
+// or the order's _dintero_merchant_reference meta (sessions the Dintero
+// plugin created), or its merchant_reference_2 is the order number (which
+// the plugin writes back after confirmation).
+func TransactionBelongs(o *woocommerce.Order, tx *dintero.Transaction) bool {
+	if tx.MerchantReference != "" && tx.MerchantReference == OrderReference(o.ID) {
+		return true
+	}
+	if m, ok := o.Meta(MetaPluginMerchantReference); ok && m.StringValue() != "" && tx.MerchantReference == m.StringValue() {
+		return true
+	}
+	return tx.MerchantReference2 != "" && tx.MerchantReference2 == o.Number
 }
 
 // References used for money movements: they name the WooCommerce order
@@ -200,6 +220,17 @@ func PlanState(st State, s Settings) (*Plan, error) {
 		}
 		return p, nil
 	}
+	// A transaction that is not this order's payment is never acted on:
+	// a wrong transaction_id would void, refund or count as paid another
+	// customer's payment.
+	if !TransactionBelongs(o, tx) {
+		note("mismatch:"+tx.ID, fmt.Sprintf(NoteTransactionMismatch, tx.ID))
+		if o.Status != s.FailureStatus {
+			add(Action{Kind: ActSetStatus, Status: s.FailureStatus})
+		}
+		p.Blocked = fmt.Errorf("%w: order %d, transaction %s", ErrTransactionMismatch, o.ID, tx.ID)
+		return p, nil
+	}
 	ls, err := NewLines(o, st.Refunds)
 	if err != nil {
 		return nil, err
@@ -209,6 +240,17 @@ func PlanState(st State, s Settings) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !strings.EqualFold(tx.Currency, o.Currency) {
+		note("currency:"+tx.ID, fmt.Sprintf(NoteAuthorizationMismatch, tx.Currency+" "+strconv.FormatInt(tx.Amount, 10)+" (minor units)", cur.Format(total)))
+		if o.Status != s.FailureStatus {
+			add(Action{Kind: ActSetStatus, Status: s.FailureStatus})
+		}
+		p.Blocked = fmt.Errorf("%w: order %d in %s, transaction %s in %s", ErrAuthorizationMismatch, o.ID, o.Currency, tx.ID, tx.Currency)
+		return p, nil
+	}
+	// Paid means authorized for the order: an authorization that does not
+	// cover its total must not move it on, and goods must not ship on it.
+	covers := tx.Amount >= total-s.CaptureTolerance
 	refundedWC := int64(0)         // every refund record
 	refundedNotAuto := int64(0)    // all but WooCommerce's automatic one
 	byHand := int64(0)             // records neither dinterowoo's nor automatic
@@ -330,6 +372,11 @@ func PlanState(st State, s Settings) (*Plan, error) {
 		// that the order waits. Recorded once, without a status write that
 		// would wake the webhook for nothing.
 		add(Action{Kind: ActUpdateMeta, Meta: []woocommerce.Meta{woocommerce.MetaString(MetaAwaitingAuthorization, tx.ID)}})
+	case (tx.Status == dintero.StatusAuthorized || tx.Status.IsCaptured()) && !covers &&
+		(o.Status == woocommerce.StatusPending || o.Status == s.ManualReviewStatus && awaitingAuthorization(o, &s)):
+		note("amount:"+tx.ID, fmt.Sprintf(NoteAuthorizationMismatch, cur.Format(tx.Amount), cur.Format(total)))
+		add(Action{Kind: ActSetStatus, Status: s.FailureStatus, Meta: []woocommerce.Meta{woocommerce.MetaDelete(MetaAwaitingAuthorization)}})
+		p.Blocked = fmt.Errorf("%w: order %d of %s, %s authorized", ErrAuthorizationMismatch, o.ID, cur.Format(total), cur.Format(tx.Amount))
 	case (tx.Status == dintero.StatusAuthorized || tx.Status.IsCaptured()) && o.Status == s.ManualReviewStatus && awaitingAuthorization(o, &s):
 		add(Action{Kind: ActNote, Note: NoteAuthorized})
 		clearAwaiting := []woocommerce.Meta{woocommerce.MetaDelete(MetaAwaitingAuthorization)}

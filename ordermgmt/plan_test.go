@@ -24,7 +24,7 @@ func planOrder(status woocommerce.Status) *woocommerce.Order {
 }
 
 func planTx(status dintero.Status, events ...dintero.TransactionEvent) *dintero.Transaction {
-	return &dintero.Transaction{ID: "T1", Status: status, Amount: 125000, Currency: "NOK", Events: events}
+	return &dintero.Transaction{ID: "T1", Status: status, Amount: 125000, Currency: "NOK", MerchantReference: "7", Events: events}
 }
 
 func capture(amount int64, ref string) dintero.TransactionEvent {

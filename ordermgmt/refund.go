@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
@@ -171,6 +172,10 @@ func (e *Engine) prepareRefund(ctx context.Context, orderID int64, req RefundReq
 		return nil, ErrNotDintero
 	case tx == nil:
 		return nil, fmt.Errorf("%w: the order has no transaction id", ErrNotDintero)
+	case !TransactionBelongs(o, tx):
+		return nil, fmt.Errorf("%w: order %d, transaction %s", ErrTransactionMismatch, o.ID, tx.ID)
+	case !strings.EqualFold(tx.Currency, o.Currency):
+		return nil, fmt.Errorf("%w: order %d in %s, transaction %s in %s", ErrAuthorizationMismatch, o.ID, o.Currency, tx.ID, tx.Currency)
 	case !tx.Status.CanRefund():
 		return nil, fmt.Errorf("%w (Dintero status %s)", ErrNotCaptured, tx.Status)
 	}

@@ -1,0 +1,168 @@
+package ordermgmt_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
+	"github.com/dinterowoo/dinterowoo/ordermgmt"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+)
+
+// payWith pays order o through a session whose order the test shapes.
+func (w *world) payWith(o *woocommerce.Order, shape func(*dintero.Order)) *dintero.Transaction {
+	w.t.Helper()
+	ctx := context.Background()
+	order, err := ordermgmt.SessionOrder(o)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	shape(&order)
+	created, _, err := w.dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{
+		URL: dintero.SessionURLs{ReturnURL: "https://shop.test/thanks"}, Order: order, ProfileID: "default"}, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	tx, err := w.dt.Pay(ctx, created.ID, dinterotest.Authorized)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return tx
+}
+
+// An order whose transaction_id names another order's payment moves
+// nothing on that payment, whatever the path: cancel, refund, status
+// Refunded, or an unpaid order taken for paid (security review, finding 1).
+func TestTransactionOfAnotherOrder(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	victim := w.paid(nokOrder(), dinterotest.Authorized)
+	victimTx := victim.TransactionID
+	captured := w.captured()
+	capturedTx := captured.TransactionID
+	point := func(spec *woocommerce.Order, txID string, status woocommerce.Status) {
+		if _, _, err := w.wc.Orders.Update(ctx, spec.ID, &woocommerce.OrderUpdate{TransactionID: &txID, Status: status}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mismatch := "The Dintero transaction %s does not belong to this order"
+
+	// Cancel an order pointing at another's authorization: no void.
+	a := w.paid(nokOrder(), dinterotest.Authorized)
+	point(a, victimTx, "")
+	if _, err := w.engine.Cancel(ctx, a.ID); !errors.Is(err, ordermgmt.ErrTransactionMismatch) {
+		t.Fatalf("cancel: %v", err)
+	}
+	if tx, _ := w.dt.Transaction(victimTx); tx.Status != dintero.StatusAuthorized || w.dt.Requests(dinterotest.RouteVoid) != 0 {
+		t.Fatalf("the other order's authorization: %s", tx.Status)
+	}
+	if got := w.order(a); got.Status != woocommerce.StatusOnHold || !strings.Contains(strings.Join(w.notes(a), "\n"), strings.Replace(mismatch, "%s", victimTx, 1)) {
+		t.Fatalf("the order: %s, notes %q", got.Status, w.notes(a))
+	}
+
+	// Refund via Dintero and status Refunded on an order pointing at a
+	// captured payment: nothing refunded.
+	b := w.captured()
+	point(b, capturedTx, "")
+	if _, err := w.engine.Refund(ctx, b.ID, ordermgmtRefund100()); !errors.Is(err, ordermgmt.ErrTransactionMismatch) {
+		t.Fatalf("refund: %v", err)
+	}
+	if _, err := w.engine.PreviewRefund(ctx, b.ID, ordermgmtRefund100()); !errors.Is(err, ordermgmt.ErrTransactionMismatch) {
+		t.Fatalf("preview: %v", err)
+	}
+	point(b, capturedTx, woocommerce.StatusRefunded)
+	w.engine.Reconcile(ctx, b.ID)
+	if tx, _ := w.dt.Transaction(capturedTx); tx.RefundedAmount() != 0 {
+		t.Fatalf("refunded %d of another order's payment", tx.RefundedAmount())
+	}
+
+	// An unpaid order pointing at a paid one's authorization is not paid.
+	c := w.store.SeedOrder(nokOrder())
+	point(c, victimTx, "")
+	if _, err := w.engine.Reconcile(ctx, c.ID); !errors.Is(err, ordermgmt.ErrTransactionMismatch) {
+		t.Fatalf("reconcile: %v", err)
+	}
+	if got := w.order(c); got.Status == woocommerce.StatusProcessing {
+		t.Fatal("an unpaid order moved to processing")
+	}
+	// Plan says so too, and a Reconcile again writes nothing more.
+	if p, err := w.engine.Plan(ctx, c.ID); err != nil || !errors.Is(p.Blocked, ordermgmt.ErrTransactionMismatch) {
+		t.Fatalf("plan: %+v %v", p, err)
+	}
+	notes := len(w.notes(c))
+	w.engine.Reconcile(ctx, c.ID)
+	if len(w.notes(c)) != notes {
+		t.Error("the mismatch note was written twice")
+	}
+}
+
+// A transaction belongs to its order by the references the plugin uses
+// too: the _dintero_merchant_reference meta, or merchant_reference_2 equal
+// to the order number.
+func TestTransactionBelongsByPluginReferences(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+
+	byMeta := w.store.SeedOrder(nokOrder())
+	tx := w.payWith(byMeta, func(o *dintero.Order) { o.MerchantReference, o.MerchantReference2 = "plugin-ref-42", "" })
+	if _, err := w.engine.ReconcileTransaction(ctx, byMeta.ID, tx.ID); !errors.Is(err, ordermgmt.ErrTransactionMismatch) {
+		t.Fatalf("without the meta: %v", err)
+	}
+	w.wc.Orders.Update(ctx, byMeta.ID, &woocommerce.OrderUpdate{MetaData: []woocommerce.Meta{
+		woocommerce.MetaString(ordermgmt.MetaPluginMerchantReference, "plugin-ref-42")}})
+	if _, err := w.engine.ReconcileTransaction(ctx, byMeta.ID, tx.ID); err != nil {
+		t.Fatalf("with the meta: %v", err)
+	}
+	if got := w.order(byMeta); got.Status != woocommerce.StatusProcessing {
+		t.Fatalf("status %s", got.Status)
+	}
+
+	byNumber := w.store.SeedOrder(nokOrder())
+	tx = w.payWith(byNumber, func(o *dintero.Order) { o.MerchantReference = "plugin-ref-43" })
+	if _, err := w.engine.ReconcileTransaction(ctx, byNumber.ID, tx.ID); err != nil {
+		t.Fatalf("by order number: %v", err)
+	}
+}
+
+// An authorization that does not cover the order (too little, or another
+// currency) does not make it paid: a note, the failure status, nothing to
+// ship (security review, finding 3).
+func TestAuthorizationMustCoverTheOrder(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		shape func(*dintero.Order)
+		note  string
+	}{
+		{"1.00 NOK for 3398.01", func(o *dintero.Order) {
+			o.Amount, o.VATAmount, o.ShippingOption = 100, 0, nil
+			o.Items = []dintero.Item{{ID: "x", LineID: "x", Description: "x", Quantity: dintero.N(1), Amount: 100}}
+		}, "The order was authorized with a different amount (1.00 NOK authorized for an order of 3398.01 NOK), so manual handling is required."},
+		{"SEK for a NOK order", func(o *dintero.Order) { o.Currency = "SEK" },
+			"The order was authorized with a different amount (SEK 339801 (minor units) authorized for an order of 3398.01 NOK), so manual handling is required."},
+	} {
+		o := w.store.SeedOrder(nokOrder())
+		tx := w.payWith(o, tc.shape)
+		_, err := w.engine.ReconcileTransaction(ctx, o.ID, tx.ID)
+		if !errors.Is(err, ordermgmt.ErrAuthorizationMismatch) {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		got := w.order(o)
+		if got.Status != woocommerce.StatusOnHold || w.countNote(o, tc.note) != 1 {
+			t.Fatalf("%s: %s, notes %q", tc.name, got.Status, w.notes(o))
+		}
+		// Completing it anyway captures nothing.
+		w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
+		w.engine.Reconcile(ctx, o.ID)
+		if tx, _ := w.dt.Transaction(tx.ID); tx.CapturedAmount() != 0 {
+			t.Fatalf("%s: captured %d", tc.name, tx.CapturedAmount())
+		}
+	}
+}
