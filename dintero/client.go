@@ -73,6 +73,11 @@ func New(accountID, clientID, clientSecret string, opts ...Option) (*Client, err
 	if err != nil {
 		return nil, fmt.Errorf("dintero.New: API URL: %w", err)
 	}
+	for _, u := range []*url.URL{checkout, api} {
+		if err := transport.CheckScheme(u, cfg.insecureHTTP); err != nil {
+			return nil, fmt.Errorf("dintero.New: %w", err)
+		}
+	}
 	cfg.headers.Set("User-Agent", cfg.userAgent)
 	c := &Client{
 		accountID: accountID,

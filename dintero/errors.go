@@ -18,6 +18,16 @@ import (
 // trying again. It is the same value as woocommerce.ErrOutcomeUnknown.
 var ErrOutcomeUnknown = transport.ErrOutcomeUnknown
 
+// ErrRedirect is matched by a call Dintero (or whatever answers at the
+// configured URL) answered with a redirect, which is never followed: the
+// client credentials or the token would go along. The error names the
+// location. It is the same value as woocommerce.ErrRedirect.
+var ErrRedirect = transport.ErrRedirect
+
+// ErrInsecureURL is returned by New for a plain-http URL on a host other
+// than loopback, without WithInsecureHTTP.
+var ErrInsecureURL = transport.ErrInsecureURL
+
 // ErrInvalidRequest is wrapped by every error the client raises before
 // sending anything because the request itself is wrong.
 var ErrInvalidRequest = errors.New("dintero: invalid request")

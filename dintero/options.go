@@ -27,6 +27,15 @@ type config struct {
 	userAgent           string
 	headers             http.Header
 	now                 func() time.Time
+	insecureHTTP        bool
+}
+
+// WithInsecureHTTP allows checkout and API URLs with plain http on a host
+// other than loopback (loopback is always allowed, for dinterotest). Over
+// plain http the client credentials and tokens travel in clear text, and
+// answers can be rewritten on the way. Use it only on a link you trust.
+func WithInsecureHTTP() Option {
+	return func(c *config) error { c.insecureHTTP = true; return nil }
 }
 
 // WithCheckoutURL sets the Checkout API base URL (default

@@ -65,6 +65,9 @@ func New(storeURL, key, secret string, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("woocommerce.New: %w", err)
 		}
 	}
+	if err := transport.CheckScheme(u, cfg.insecureHTTP); err != nil {
+		return nil, fmt.Errorf("woocommerce.New: %w", err)
+	}
 	if cfg.httpClient == nil {
 		// Status changes and refunds run gateway calls inside WooCommerce's
 		// request, so an attempt may legitimately take most of a minute.

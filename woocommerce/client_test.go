@@ -120,7 +120,10 @@ func TestAuthModes(t *testing.T) {
 	})
 	t.Run("oauth over http", func(t *testing.T) {
 		mt := httpmock.NewMockTransport()
-		c, _ := New("http://shop.test", ckKey, csSecret, WithHTTPClient(&http.Client{Transport: mt}))
+		if _, err := New("http://shop.test", ckKey, csSecret, WithHTTPClient(&http.Client{Transport: mt})); !errors.Is(err, ErrInsecureURL) {
+			t.Fatalf("plain http to a remote store without opting in: %v", err)
+		}
+		c, _ := New("http://shop.test", ckKey, csSecret, WithHTTPClient(&http.Client{Transport: mt}), WithInsecureHTTP())
 		mt.RegisterResponder("GET", `=~^http://shop\.test/wp-json/wc/v3/orders`, func(r *http.Request) (*http.Response, error) {
 			q := r.URL.Query()
 			if q.Get("oauth_consumer_key") != ckKey || q.Get("oauth_signature") == "" || q.Get("oauth_signature_method") != "HMAC-SHA256" || r.Header.Get("Authorization") != "" {

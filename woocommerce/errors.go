@@ -16,6 +16,16 @@ import (
 // It is the same value as dintero.ErrOutcomeUnknown.
 var ErrOutcomeUnknown = transport.ErrOutcomeUnknown
 
+// ErrRedirect is matched by a call the store answered with a redirect,
+// which is never followed (the credentials would go along); the error
+// names the location, to fix the store URL with. It is the same value as
+// dintero.ErrRedirect.
+var ErrRedirect = transport.ErrRedirect
+
+// ErrInsecureURL is returned by New for a plain-http store URL on a host
+// other than loopback, without WithInsecureHTTP.
+var ErrInsecureURL = transport.ErrInsecureURL
+
 // ErrInvalidRequest is wrapped by errors raised before anything is sent
 // because the request itself is wrong.
 var ErrInvalidRequest = errors.New("woocommerce: invalid request")

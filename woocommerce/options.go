@@ -47,6 +47,18 @@ type config struct {
 	userAgent       string
 	now             func() time.Time
 	nonce           func() string
+	insecureHTTP    bool
+}
+
+// WithInsecureHTTP allows a store URL with plain http on a host other than
+// loopback (loopback is always allowed, for wctest and local stores). Over
+// plain http the key or secret travels in clear text with Basic and
+// query-string auth, and with OAuth 1.0a, which signs requests but not
+// answers, anyone on the path can rewrite what the store says (an order
+// read as refunded, and the engine refunds). Use it only on a link you
+// trust, such as a private network with its own encryption.
+func WithInsecureHTTP() Option {
+	return func(c *config) error { c.insecureHTTP = true; return nil }
 }
 
 // WithAuth forces an authentication mode.

@@ -87,6 +87,7 @@ func New(cfg Config) *Client {
 	if hc == nil {
 		hc = DefaultHTTPClient(30 * time.Second)
 	}
+	hc = noRedirects(hc)
 	c.rc = &retryablehttp.Client{
 		HTTPClient: hc,
 		// retryablehttp's own logging prints URLs with their query strings;
@@ -182,6 +183,9 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		return nil, e
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != "" {
+		return nil, fail(redirectError(resp))
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err == nil && int64(len(data)) > c.maxBody {
 		err = fmt.Errorf("response body larger than %d bytes", c.maxBody)
