@@ -108,6 +108,8 @@ func (e *APIError) Unwrap() error {
 // shape still yields an error with the status; it is never mistaken for
 // success.
 func newAPIError(op string, r *transport.Response) *APIError {
+	// An error page may echo the request, credentials included.
+	r = &transport.Response{HTTP: r.HTTP, Body: transport.Scrub(r.Body, r.HTTP.Request), Attempts: r.Attempts, OutcomeUnknown: r.OutcomeUnknown}
 	e := &APIError{
 		Op:             op,
 		StatusCode:     r.HTTP.StatusCode,

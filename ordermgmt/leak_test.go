@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -117,6 +118,36 @@ func TestNoSecretsLeak(t *testing.T) {
 	badWC, _ := woocommerce.New(store.URL, key, "cs_wrong_"+secret, woocommerce.WithAuth(woocommerce.AuthQueryString), woocommerce.WithLogger(log))
 	_, _, err = badWC.Orders.Get(ctx, 1, nil)
 	note(err)
+	// An error page that echoes the request: its URL (the query-string
+	// credentials), its Authorization header, and the key and secret as a
+	// misconfigured proxy might write them (security review, finding 6).
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprintf(w, "<html>Bad gateway for %s (auth %q, %s)</html>", r.URL.String(), r.Header.Get("Authorization"), r.URL.Query().Get("consumer_secret"))
+	}))
+	defer echo.Close()
+	for _, mode := range []woocommerce.AuthMode{woocommerce.AuthBasic, woocommerce.AuthQueryString} {
+		c, _ := woocommerce.New(echo.URL, key, secret, woocommerce.WithAuth(mode), woocommerce.WithLogger(log), woocommerce.WithRetry(leakRetry))
+		_, _, err := c.Orders.Get(ctx, 1, nil)
+		note(err)
+	}
+	echoDt, _ := dintero.New(dt.AccountID(), dinterotest.DefaultClientID, dinterotest.DefaultClientSecret,
+		dintero.WithCheckoutURL(echo.URL), dintero.WithAPIURL(echo.URL), dintero.WithLogger(log), dintero.WithRetry(leakRetry))
+	_, _, err = echoDt.Transactions.Get(ctx, "x", nil)
+	note(err)
+	// A webhook update refused before sending: its request holds the
+	// secret.
+	_, _, err = clients["basic"].Webhooks.Update(ctx, 0, &woocommerce.WebhookRequest{Secret: webhookSecret})
+	note(err)
+	// Printed and logged values: clients, the signer, requests, verifiers.
+	verifier := &dintero.CallbackVerifier{Secret: []byte(callbackSecret), AccountID: dt.AccountID()}
+	signer := woocommerce.OAuthSigner{ConsumerKey: key, ConsumerSecret: secret}
+	hook := woocommerce.WebhookRequest{Topic: "order.updated", Secret: webhookSecret}
+	for _, v := range []any{clients["basic"], clients["query"], oauth, dc, verifier, *verifier, signer, &signer, hook, &hook} {
+		errs = append(errs, fmt.Sprintf("%v | %+v | %#v | %s", v, v, v, v))
+		log.Info("value", "v", v)
+	}
 	if len(errs) < 5 {
 		t.Fatalf("the flows produced only %d errors; the test would prove little", len(errs))
 	}
@@ -127,7 +158,7 @@ func TestNoSecretsLeak(t *testing.T) {
 		dinterotest.DefaultClientSecret, secret, webhookSecret, callbackSecret,
 		base64.StdEncoding.EncodeToString([]byte(key + ":" + secret)),
 		base64.StdEncoding.EncodeToString([]byte(dinterotest.DefaultClientID + ":" + dinterotest.DefaultClientSecret)),
-		"Authorization", "Bearer ", "Basic ", "dt_", "consumer_secret", "oauth_signature",
+		"Authorization", "Bearer ", "Basic ", "dt_", "consumer_secret=cs", "oauth_signature=",
 	}
 	all := logs.String() + "\n" + strings.Join(errs, "\n")
 	for _, s := range secrets {

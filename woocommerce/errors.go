@@ -111,6 +111,9 @@ func (e *APIError) Unwrap() error {
 const maxErrorBody = 64 << 10
 
 func newAPIError(op string, r *transport.Response) *APIError {
+	// An error page may echo the request, credentials included.
+	raw := transport.Scrub(r.Body, r.HTTP.Request)
+	r = &transport.Response{HTTP: r.HTTP, Body: raw, Attempts: r.Attempts, OutcomeUnknown: r.OutcomeUnknown}
 	e := &APIError{Op: op, Status: r.HTTP.StatusCode, Attempts: r.Attempts, OutcomeUnknown: r.OutcomeUnknown,
 		Body: r.Body[:min(len(r.Body), maxErrorBody)]}
 	var body struct {

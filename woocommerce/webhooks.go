@@ -96,7 +96,8 @@ func (s *WebhooksService) Get(ctx context.Context, id int64) (*Webhook, *Respons
 func (s *WebhooksService) Update(ctx context.Context, id int64, req *WebhookRequest) (*Webhook, *Response, error) {
 	const op = "woocommerce.Webhooks.Update"
 	if id <= 0 || req == nil {
-		return nil, nil, invalid(op, "webhook id %d, request %v", id, req)
+		// Never the request itself: it holds the webhook's secret.
+		return nil, nil, invalid(op, "webhook id %d, request given: %t", id, req != nil)
 	}
 	w := new(Webhook)
 	resp, err := s.c.do(ctx, call{op: op, method: http.MethodPut, route: "webhooks/" + strconv.FormatInt(id, 10), body: req}, w)
