@@ -78,6 +78,9 @@ var (
 	ErrSignatureMissing = errors.New("dintero: callback signature missing")
 	ErrSignatureInvalid = errors.New("dintero: callback signature invalid")
 	ErrSignatureExpired = errors.New("dintero: callback signature timestamp outside tolerance")
+	// ErrVerifierConfig: the verifier cannot verify anything safely (an
+	// empty secret, or no PublicURL).
+	ErrVerifierConfig = errors.New("dintero: callback verifier not configured")
 )
 
 // SignatureHeader is the header carrying a callback's signature.
@@ -94,8 +97,9 @@ type CallbackVerifier struct {
 	Secret []byte
 	// AccountID is the account id, such as "P12345678".
 	AccountID string
-	// PublicURL, when set, gives the scheme and host Dintero called; set it
-	// behind a proxy that changes the Host header. Otherwise r.Host is used.
+	// PublicURL is the callback URL as Dintero calls it (its host is
+	// signed). It is required: the request's Host header is chosen by
+	// whoever sends it, so it cannot stand for the host Dintero signed.
 	PublicURL *url.URL
 	// Tolerance is how far the signature's time may be from now (default
 	// 5 minutes), which bounds how long a captured callback can be replayed.
@@ -107,6 +111,9 @@ type CallbackVerifier struct {
 // Verify checks r's signature. It returns nil, or an error wrapping
 // ErrSignatureMissing, ErrSignatureInvalid or ErrSignatureExpired.
 func (v *CallbackVerifier) Verify(r *http.Request) error {
+	if err := v.Check(); err != nil {
+		return err
+	}
 	header := r.Header.Get(SignatureHeader)
 	if header == "" {
 		return ErrSignatureMissing
@@ -126,11 +133,7 @@ func (v *CallbackVerifier) Verify(r *http.Request) error {
 	if d := now().Sub(time.Unix(ts, 0)); d > tol || d < -tol {
 		return fmt.Errorf("%w: signed at %d, %v away", ErrSignatureExpired, ts, d.Round(time.Second))
 	}
-	host := r.Host
-	if v.PublicURL != nil {
-		host = v.PublicURL.Host
-	}
-	want := callbackMAC(v.Secret, ts, v.AccountID, r.Method, host, r.URL.EscapedPath(), r.URL.RawQuery)
+	want := callbackMAC(v.Secret, ts, v.AccountID, r.Method, v.PublicURL.Host, r.URL.EscapedPath(), r.URL.RawQuery)
 	for _, sig := range sigs {
 		got, err := hex.DecodeString(sig)
 		if err == nil && hmac.Equal(got, want) {
@@ -138,6 +141,23 @@ func (v *CallbackVerifier) Verify(r *http.Request) error {
 		}
 	}
 	return ErrSignatureInvalid
+}
+
+// Check reports whether the verifier can verify safely: a secret (an
+// empty one accepts anything signed with the empty key), an account id,
+// and the PublicURL whose host Dintero signs.
+func (v *CallbackVerifier) Check() error {
+	switch {
+	case v == nil:
+		return fmt.Errorf("%w: nil verifier", ErrVerifierConfig)
+	case len(v.Secret) == 0:
+		return fmt.Errorf("%w: empty secret", ErrVerifierConfig)
+	case v.AccountID == "":
+		return fmt.Errorf("%w: no account id", ErrVerifierConfig)
+	case v.PublicURL == nil || v.PublicURL.Host == "":
+		return fmt.Errorf("%w: no PublicURL (the Host header cannot be trusted)", ErrVerifierConfig)
+	}
+	return nil
 }
 
 // ParseSignatureHeader splits "t=1582236537,v0-hmac-sha256=<hex>" into the

@@ -118,7 +118,10 @@ func ExampleTransactionsService_Refund() {
 
 func ExampleCallbackVerifier() {
 	secret := []byte("callback-secret")
-	verifier := &dintero.CallbackVerifier{Secret: secret, AccountID: "T12345678"}
+	// PublicURL: the callback URL as Dintero calls it, whose host it signs
+	// (never the request's Host header, which the sender chooses).
+	public, _ := url.Parse("https://shop.example/dintero/callback")
+	verifier := &dintero.CallbackVerifier{Secret: secret, AccountID: "T12345678", PublicURL: public}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := verifier.Verify(r); err != nil {
 			http.Error(w, "bad signature", http.StatusBadRequest) // 4xx: Dintero stops retrying

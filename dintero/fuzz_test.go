@@ -54,7 +54,7 @@ func FuzzParseCallback(f *testing.F) {
 		at := time.Unix(1764410400, 0)
 		u := &url.URL{Scheme: "https", Host: "shop.test", Path: "/cb", RawQuery: q}
 		r.Header.Set(SignatureHeader, SignCallback([]byte("s"), "T12345678", "GET", u, at))
-		v := &CallbackVerifier{Secret: []byte("s"), AccountID: "T12345678", Now: func() time.Time { return at }}
+		v := &CallbackVerifier{Secret: []byte("s"), AccountID: "T12345678", PublicURL: u, Now: func() time.Time { return at }}
 		if err := v.Verify(r); err != nil {
 			t.Fatalf("own signature rejected for %q: %v", q, err)
 		}

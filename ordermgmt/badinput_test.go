@@ -87,7 +87,7 @@ func TestBadInput(t *testing.T) {
 		if sig != "" {
 			r.Header.Set(dintero.SignatureHeader, sig)
 		}
-		v := &dintero.CallbackVerifier{Secret: []byte("s"), AccountID: w.dt.AccountID(), Now: func() time.Time { return at }}
+		v := &dintero.CallbackVerifier{Secret: []byte("s"), AccountID: w.dt.AccountID(), PublicURL: u, Now: func() time.Time { return at }}
 		return v.Verify(r)
 	}
 	now := time.Now()

@@ -114,7 +114,9 @@
 // # Wiring it
 //
 //	engine, _ := ordermgmt.New(wcClient, dinteroClient)
-//	mux.Handle("/hooks/woocommerce", engine.WebhookHandler(webhookSecret))
-//	mux.Handle("/hooks/dintero", engine.CallbackHandler(&dintero.CallbackVerifier{...}))
+//	webhooks, err := engine.WebhookHandler(webhookSecret) // "" is refused
+//	callbacks, err := engine.CallbackHandler(&dintero.CallbackVerifier{Secret: s, AccountID: id, PublicURL: u})
+//	mux.Handle("/hooks/woocommerce", webhooks)
+//	mux.Handle("/hooks/dintero", callbacks)
 //	go engine.RunPoller(ctx, time.Now().Add(-time.Hour), time.Minute, 5*time.Minute, 8, logErr)
 package ordermgmt

@@ -15,7 +15,9 @@ import (
 // signature, and reconciles the order after reading it again: the payload
 // is only a hint, so duplicated, late or reordered deliveries, and the
 // echoes of the engine's own updates, change nothing.
-func (e *Engine) WebhookHandler(secret string) http.Handler {
+//
+// An empty secret is refused (woocommerce.ErrNoSecret).
+func (e *Engine) WebhookHandler(secret string) (http.Handler, error) {
 	return woocommerce.WebhookHandler(secret, func(ctx context.Context, d *woocommerce.Delivery) error {
 		if d.Resource != "order" || d.Event == "deleted" {
 			return nil
@@ -31,13 +33,33 @@ func (e *Engine) WebhookHandler(secret string) http.Handler {
 	})
 }
 
-// CallbackHandler receives Dintero's session callbacks. With a verifier,
-// unsigned or forged callbacks are refused (400: Dintero does not retry
-// 4xx). The query is never trusted: the transaction is read from Dintero,
-// and its merchant_reference names the order (OrderReference writes it).
-// A callback without a transaction answers 400; an order that cannot be
-// found or reconciled answers 500, so that Dintero tries again.
-func (e *Engine) CallbackHandler(verifier *dintero.CallbackVerifier) http.Handler {
+// CallbackHandler receives Dintero's session callbacks, signed: unsigned
+// or forged callbacks are refused (400: Dintero does not retry 4xx). The
+// verifier must have a secret and the PublicURL whose host Dintero signs
+// (dintero.ErrVerifierConfig otherwise). The query is never trusted: the
+// transaction is read from Dintero, and its merchant_reference names the
+// order (OrderReference writes it). A callback without a transaction
+// answers 400; an order that cannot be found or reconciled answers 500,
+// so that Dintero tries again.
+func (e *Engine) CallbackHandler(verifier *dintero.CallbackVerifier) (http.Handler, error) {
+	if err := verifier.Check(); err != nil {
+		return nil, err
+	}
+	return e.callbackHandler(verifier), nil
+}
+
+// UnsignedCallbackHandler receives Dintero's callbacks without verifying
+// them, for an account that has no callback signature secret yet. It is
+// an explicit choice, and says so in the engine's log when made: anyone
+// who can reach the URL can make the engine read a transaction and
+// reconcile its order (never more, since nothing in a callback is
+// trusted), which is load, not money, but should be closed with a secret.
+func (e *Engine) UnsignedCallbackHandler() http.Handler {
+	e.log.Warn("ordermgmt: Dintero callbacks are not verified; create a callback signature secret at Dintero and use CallbackHandler")
+	return e.callbackHandler(nil)
+}
+
+func (e *Engine) callbackHandler(verifier *dintero.CallbackVerifier) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if verifier != nil {
 			if err := verifier.Verify(r); err != nil {

@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
 	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
+	"github.com/dinterowoo/dinterowoo/ordermgmt"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
 	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
 )
@@ -57,7 +61,7 @@ func TestDuplicatedAndReorderedWebhooks(t *testing.T) {
 	old := signedDelivery(t, w, o.ID) // processing
 	w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
 	fresh := signedDelivery(t, w, o.ID) // completed
-	h := w.engine.WebhookHandler(webhookSecret)
+	h := webhookHandler(t, w.engine)
 	// Ten copies of both, newest first, concurrently.
 	var wg sync.WaitGroup
 	for range 10 {
@@ -95,7 +99,7 @@ func TestCallbackHandlerAnswers(t *testing.T) {
 	w := newWorld(t)
 	o := w.paid(nokOrder(), dinterotest.Authorized)
 	tx := w.tx(o)
-	h := w.engine.CallbackHandler(&dintero.CallbackVerifier{Secret: []byte(callbackSecret), AccountID: w.dt.AccountID()})
+	h := callbackHandler(t, w.engine, w.dt.AccountID(), "https://shop.example/dintero/callback")
 	call := func(query string, sign bool) int {
 		u, _ := url.Parse("https://shop.example/dintero/callback?" + query)
 		r := httptest.NewRequest(http.MethodGet, u.String(), nil)
@@ -263,5 +267,33 @@ func TestCrashBetweenEverySteps(t *testing.T) {
 				t.Errorf("%d notes for %d refunds", n, len(records))
 			}
 		})
+	}
+}
+
+// Handlers refuse, at construction, what would accept forgeries: an empty
+// webhook secret, a callback verifier without a secret or a public URL.
+// Unsigned callbacks are an explicit choice, logged (security review,
+// finding 7).
+func TestHandlersRefuseWeakConfiguration(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	if _, err := w.engine.WebhookHandler(""); !errors.Is(err, woocommerce.ErrNoSecret) {
+		t.Errorf("empty webhook secret: %v", err)
+	}
+	public, _ := url.Parse("https://shop.example/dintero/callback")
+	for name, v := range map[string]*dintero.CallbackVerifier{
+		"nil":          nil,
+		"empty secret": {AccountID: w.dt.AccountID(), PublicURL: public},
+		"no PublicURL": {Secret: []byte(callbackSecret), AccountID: w.dt.AccountID()},
+	} {
+		if _, err := w.engine.CallbackHandler(v); !errors.Is(err, dintero.ErrVerifierConfig) {
+			t.Errorf("%s verifier: %v", name, err)
+		}
+	}
+	var logs bytes.Buffer
+	e, _ := ordermgmt.New(w.wc, w.dc, ordermgmt.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	e.UnsignedCallbackHandler()
+	if !strings.Contains(logs.String(), "not verified") {
+		t.Errorf("unsigned callbacks chosen without a word: %q", logs.String())
 	}
 }

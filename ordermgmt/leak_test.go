@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -78,9 +79,9 @@ func TestNoSecretsLeak(t *testing.T) {
 	for _, wc := range clients {
 		engine, _ := ordermgmt.New(wc, dc, ordermgmt.WithLogger(log))
 		mux := http.NewServeMux()
-		mux.Handle("/cb", engine.CallbackHandler(&dintero.CallbackVerifier{Secret: []byte(callbackSecret), AccountID: dt.AccountID()}))
-		mux.Handle("/wc", engine.WebhookHandler(webhookSecret))
 		hooks := httptest.NewServer(mux)
+		mux.Handle("/cb", callbackHandler(t, engine, dt.AccountID(), hooks.URL))
+		mux.Handle("/wc", webhookHandler(t, engine))
 		_, _, err := wc.Webhooks.Create(ctx, &woocommerce.WebhookRequest{Topic: "order.updated", DeliveryURL: hooks.URL + "/wc", Secret: webhookSecret})
 		note(err)
 		o := store.SeedOrder(nokOrder())
@@ -141,7 +142,7 @@ func TestNoSecretsLeak(t *testing.T) {
 	_, _, err = clients["basic"].Webhooks.Update(ctx, 0, &woocommerce.WebhookRequest{Secret: webhookSecret})
 	note(err)
 	// Printed and logged values: clients, the signer, requests, verifiers.
-	verifier := &dintero.CallbackVerifier{Secret: []byte(callbackSecret), AccountID: dt.AccountID()}
+	verifier := &dintero.CallbackVerifier{Secret: []byte(callbackSecret), AccountID: dt.AccountID(), PublicURL: &url.URL{Scheme: "https", Host: "shop.example"}}
 	signer := woocommerce.OAuthSigner{ConsumerKey: key, ConsumerSecret: secret}
 	hook := woocommerce.WebhookRequest{Topic: "order.updated", Secret: webhookSecret}
 	for _, v := range []any{clients["basic"], clients["query"], oauth, dc, verifier, *verifier, signer, &signer, hook, &hook} {

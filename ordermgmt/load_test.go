@@ -32,7 +32,7 @@ func TestWebhookLoad(t *testing.T) {
 	}
 	const injected = 5
 	w.dt.InjectFault(dinterotest.RouteCapture, dinterotest.Fault{Status: 503, Times: injected})
-	srv := httptest.NewServer(w.engine.WebhookHandler(webhookSecret))
+	srv := httptest.NewServer(webhookHandler(t, w.engine))
 	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	var fivexx, other atomic.Int64

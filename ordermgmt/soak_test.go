@@ -217,14 +217,14 @@ func (s *soak) webhook(w http.ResponseWriter, r *http.Request) {
 		delay := time.Duration(s.rand(30)) * time.Millisecond
 		go func() {
 			time.Sleep(delay)
-			s.engine.Load().WebhookHandler(webhookSecret).ServeHTTP(httptest.NewRecorder(), replay())
+			webhookHandler(s.t, s.engine.Load()).ServeHTTP(httptest.NewRecorder(), replay())
 		}()
 	}
-	s.engine.Load().WebhookHandler(webhookSecret).ServeHTTP(w, replay())
+	webhookHandler(s.t, s.engine.Load()).ServeHTTP(w, replay())
 }
 
 func (s *soak) callback(w http.ResponseWriter, r *http.Request) {
-	s.engine.Load().CallbackHandler(&dintero.CallbackVerifier{Secret: []byte(callbackSecret), AccountID: s.dt.AccountID()}).ServeHTTP(w, r)
+	callbackHandler(s.t, s.engine.Load(), s.dt.AccountID(), s.hooks.URL).ServeHTTP(w, r)
 }
 
 func TestSoak(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -92,9 +93,9 @@ func newWorld(t testing.TB, opts ...func(*worldOption)) *world {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/woocommerce", w.engine.WebhookHandler(webhookSecret))
-	mux.Handle("/dintero/callback", w.engine.CallbackHandler(&dintero.CallbackVerifier{Secret: []byte(callbackSecret), AccountID: w.dt.AccountID()}))
 	w.hooks = httptest.NewServer(mux)
+	mux.Handle("/woocommerce", webhookHandler(t, w.engine))
+	mux.Handle("/dintero/callback", callbackHandler(t, w.engine, w.dt.AccountID(), w.hooks.URL))
 	if o.webhooks {
 		if _, _, err := w.wc.Webhooks.Create(context.Background(), &woocommerce.WebhookRequest{
 			Topic: "order.updated", DeliveryURL: w.hooks.URL + "/woocommerce", Secret: webhookSecret}); err != nil {
@@ -110,6 +111,31 @@ func newWorld(t testing.TB, opts ...func(*worldOption)) *world {
 }
 
 func withWebhooks(o *worldOption) { o.webhooks = true }
+
+// webhookHandler is the engine's webhook handler with the tests' secret.
+func webhookHandler(t testing.TB, e *ordermgmt.Engine) http.Handler {
+	t.Helper()
+	h, err := e.WebhookHandler(webhookSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// callbackHandler is the engine's callback handler, verifying with the
+// tests' secret for callbacks Dintero makes to publicURL.
+func callbackHandler(t testing.TB, e *ordermgmt.Engine, accountID, publicURL string) http.Handler {
+	t.Helper()
+	public, err := url.Parse(publicURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := e.CallbackHandler(&dintero.CallbackVerifier{Secret: []byte(callbackSecret), AccountID: accountID, PublicURL: public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
 
 func withSettings(s ordermgmt.Settings) func(*worldOption) {
 	return func(o *worldOption) { o.settings = s }

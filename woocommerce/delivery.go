@@ -33,6 +33,9 @@ var (
 	ErrSignatureInvalid = errors.New("woocommerce: webhook signature invalid")
 	ErrBadDelivery      = errors.New("woocommerce: bad webhook delivery")
 	ErrDeliveryTooLarge = errors.New("woocommerce: webhook delivery too large")
+	// ErrNoSecret: an empty webhook secret would accept anything signed
+	// with the empty key.
+	ErrNoSecret = errors.New("woocommerce: the webhook secret is empty")
 )
 
 // VerifyWebhookSignature checks X-WC-Webhook-Signature: base64 of
@@ -40,6 +43,9 @@ var (
 // consumer secret). Verify the bytes as received: WooCommerce escapes "/"
 // and non-ASCII in its JSON, so re-encoded JSON never matches.
 func VerifyWebhookSignature(body []byte, signature, secret string) error {
+	if secret == "" {
+		return ErrNoSecret
+	}
 	if signature == "" {
 		return ErrSignatureMissing
 	}
@@ -139,19 +145,41 @@ func isPing(r *http.Request, body []byte) bool {
 	return err == nil && len(q) == 1 && q.Get("webhook_id") != ""
 }
 
+// maxPingBytes bounds the body of an unsigned delivery, which can only be
+// WooCommerce's ping ("webhook_id=123").
+const maxPingBytes = 256
+
 // WebhookHandler returns an http.Handler for WooCommerce deliveries: it
 // answers pings 200, refuses unsigned or forged deliveries with 401,
 // oversized ones with 413, and passes the rest to fn. An error from fn
 // answers 500 (WooCommerce does not retry, so a poller should back the
-// handler up).
-func WebhookHandler(secret string, fn func(context.Context, *Delivery) error) http.Handler {
+// handler up). A delivery without a signature is refused before its body
+// is read, unless it is small enough to be a ping. An empty secret is
+// refused here, with ErrNoSecret: it would accept anything signed with the
+// empty key (as os.Getenv of an unset variable gives).
+func WebhookHandler(secret string, fn func(context.Context, *Delivery) error) (http.Handler, error) {
+	if secret == "" {
+		return nil, ErrNoSecret
+	}
+	if fn == nil {
+		return nil, fmt.Errorf("%w: nil delivery func", ErrInvalidRequest)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		d, err := ParseDelivery(r, secret, DefaultMaxWebhookBytes)
+		max := int64(DefaultMaxWebhookBytes)
+		if r.Header.Get(HeaderSignature) == "" {
+			// Only a ping comes unsigned: nothing larger is read.
+			if r.ContentLength > maxPingBytes {
+				http.Error(w, "bad signature", http.StatusUnauthorized)
+				return
+			}
+			max = maxPingBytes
+		}
+		d, err := ParseDelivery(r, secret, max)
 		switch {
 		case errors.Is(err, ErrSignatureMissing), errors.Is(err, ErrSignatureInvalid):
 			http.Error(w, "bad signature", http.StatusUnauthorized)
@@ -171,5 +199,5 @@ func WebhookHandler(secret string, fn func(context.Context, *Delivery) error) ht
 			return
 		}
 		w.WriteHeader(http.StatusOK)
-	})
+	}), nil
 }

@@ -92,7 +92,7 @@ func ExampleRefundsService_Create() {
 
 func ExampleWebhookHandler() {
 	const secret = "my-webhook-secret"
-	handler := woocommerce.WebhookHandler(secret, func(ctx context.Context, d *woocommerce.Delivery) error {
+	handler, err := woocommerce.WebhookHandler(secret, func(ctx context.Context, d *woocommerce.Delivery) error {
 		o, err := d.Order()
 		if err != nil {
 			return err
@@ -101,6 +101,10 @@ func ExampleWebhookHandler() {
 		fmt.Println(d.Topic, "order", o.ID, o.Status)
 		return nil
 	})
+	if err != nil { // an empty secret, as os.Getenv of an unset variable gives
+		fmt.Println(err)
+		return
+	}
 
 	body := `{"id":727,"status":"completed"}`
 	r := httptest.NewRequest(http.MethodPost, "/hooks/woocommerce", strings.NewReader(body))

@@ -67,3 +67,40 @@ func TestPlainHTTPOnlyOnLoopbackOrOptIn(t *testing.T) {
 		}
 	}
 }
+
+// An unsigned delivery larger than a ping is refused before its body is
+// read: unauthenticated uploads cost nothing (security review, finding 8).
+func TestUnsignedDeliveryRefusedUnread(t *testing.T) {
+	t.Parallel()
+	h, err := WebhookHandler("secret", func(context.Context, *Delivery) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := &countingReader{r: strings.NewReader(strings.Repeat("x", 1<<20))}
+	r := httptest.NewRequest(http.MethodPost, "/wc", body)
+	r.ContentLength = 1 << 20
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != http.StatusUnauthorized || body.n != 0 {
+		t.Fatalf("answered %d after reading %d bytes", rec.Code, body.n)
+	}
+	// A ping still works.
+	ping := httptest.NewRequest(http.MethodPost, "/wc", strings.NewReader("webhook_id=12"))
+	ping.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, ping)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("ping: %d", rec.Code)
+	}
+}
+
+type countingReader struct {
+	r *strings.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}

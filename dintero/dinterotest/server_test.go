@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -314,7 +315,8 @@ func TestCallbacksSignedAndRetried(t *testing.T) {
 	failures := 2
 	var srv *dinterotest.Server
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := &dintero.CallbackVerifier{Secret: secret, AccountID: srv.AccountID()}
+		public, _ := url.Parse("http://" + r.Host) // this receiver's own address
+		v := &dintero.CallbackVerifier{Secret: secret, AccountID: srv.AccountID(), PublicURL: public}
 		if err := v.Verify(r); err != nil {
 			t.Errorf("callback signature: %v", err)
 			w.WriteHeader(http.StatusBadRequest)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
@@ -51,10 +52,19 @@ func newShop(ctx context.Context, out io.Writer) (*shop, error) {
 	// The service a merchant runs: WooCommerce webhooks and Dintero
 	// callbacks on one mux.
 	mux := http.NewServeMux()
-	mux.Handle("/hooks/woocommerce", s.engine.WebhookHandler(webhookSecret))
-	mux.Handle("/hooks/dintero", s.engine.CallbackHandler(&dintero.CallbackVerifier{
-		Secret: []byte(callbackSecret), AccountID: s.dintero.AccountID()}))
 	s.service = httptest.NewServer(mux)
+	webhooks, err := s.engine.WebhookHandler(webhookSecret)
+	if err != nil {
+		return nil, err
+	}
+	public, _ := url.Parse(s.service.URL) // the URL Dintero calls
+	callbacks, err := s.engine.CallbackHandler(&dintero.CallbackVerifier{
+		Secret: []byte(callbackSecret), AccountID: s.dintero.AccountID(), PublicURL: public})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/hooks/woocommerce", webhooks)
+	mux.Handle("/hooks/dintero", callbacks)
 	if _, _, err := s.wc.Webhooks.Create(ctx, &woocommerce.WebhookRequest{Name: "dinterowoo", Topic: "order.updated",
 		DeliveryURL: s.service.URL + "/hooks/woocommerce", Secret: webhookSecret}); err != nil {
 		return nil, err

@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -61,9 +62,25 @@ type config struct {
 	dc             *dintero.Client
 	webhookSecret  string
 	callbackSecret string
-	accountID      string
-	pollInterval   time.Duration
+	// unsigned is the explicit choice to take Dintero callbacks without a
+	// signature (DINTERO_CALLBACKS_UNSIGNED=1), for an account that has no
+	// callback secret yet.
+	unsigned bool
+	// publicURL is the service's base URL as Dintero calls it: the
+	// verifier signs its host, never the request's Host header.
+	publicURL    string
+	accountID    string
+	pollInterval time.Duration
 }
+
+// Limits of the service: a delivery is an order's JSON (a large order is
+// well under 1 MiB), and no more than maxConcurrent are worked on at once;
+// the rest wait up to queueWait, then get 503.
+const (
+	maxBodyBytes  = 1 << 20
+	maxConcurrent = 64
+	queueWait     = 10 * time.Second
+)
 
 func configFromEnv() (*config, error) {
 	need := func(k string) (string, error) {
@@ -80,7 +97,14 @@ func configFromEnv() (*config, error) {
 		}
 		return v
 	}
-	cfg := &config{addr: os.Getenv("ADDR"), pollInterval: time.Minute, callbackSecret: os.Getenv("DINTERO_CALLBACK_SECRET")}
+	cfg := &config{addr: os.Getenv("ADDR"), pollInterval: time.Minute, callbackSecret: os.Getenv("DINTERO_CALLBACK_SECRET"),
+		unsigned: os.Getenv("DINTERO_CALLBACKS_UNSIGNED") == "1", publicURL: os.Getenv("PUBLIC_URL")}
+	switch {
+	case cfg.callbackSecret == "" && !cfg.unsigned:
+		missing = append(missing, errors.New("DINTERO_CALLBACK_SECRET is not set (or set DINTERO_CALLBACKS_UNSIGNED=1 to take unsigned callbacks, knowingly)"))
+	case cfg.callbackSecret != "" && cfg.publicURL == "":
+		missing = append(missing, errors.New("PUBLIC_URL is not set (the base URL Dintero calls, such as https://hooks.shop.example)"))
+	}
 	wcURL, wcKey, wcSecret := get("WC_URL"), get("WC_KEY"), get("WC_SECRET")
 	cfg.webhookSecret = get("WC_WEBHOOK_SECRET")
 	cfg.accountID = get("DINTERO_ACCOUNT_ID")
@@ -116,20 +140,41 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	if err != nil {
 		return err
 	}
-	var verifier *dintero.CallbackVerifier
-	if cfg.callbackSecret != "" {
-		verifier = &dintero.CallbackVerifier{Secret: []byte(cfg.callbackSecret), AccountID: cfg.accountID}
-	}
-	mux := http.NewServeMux()
-	mux.Handle("POST /hooks/woocommerce", logged(log, "woocommerce", engine.WebhookHandler(cfg.webhookSecret)))
-	mux.Handle("/hooks/dintero", logged(log, "dintero", engine.CallbackHandler(verifier)))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
-
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	publicURL := cfg.publicURL
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String() // the demo: nothing in front
+	}
+	webhooks, err := engine.WebhookHandler(cfg.webhookSecret)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	var callbacks http.Handler
+	if cfg.unsigned {
+		callbacks = engine.UnsignedCallbackHandler()
+	} else {
+		pub, err := url.Parse(publicURL)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("PUBLIC_URL: %w", err)
+		}
+		if callbacks, err = engine.CallbackHandler(&dintero.CallbackVerifier{Secret: []byte(cfg.callbackSecret),
+			AccountID: cfg.accountID, PublicURL: pub}); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	slots := make(chan struct{}, maxConcurrent)
+	mux := http.NewServeMux()
+	mux.Handle("POST /hooks/woocommerce", logged(log, "woocommerce", limited(slots, webhooks)))
+	mux.Handle("/hooks/dintero", logged(log, "dintero", limited(slots, callbacks)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+
+	srv := newHTTPServer(mux)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())
@@ -159,6 +204,37 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	err = srv.Shutdown(shutdown)
 	<-polled
 	return err
+}
+
+// newHTTPServer bounds every phase of a connection: a client that stalls
+// its headers, its body or its reading of the answer, or idles, is cut.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 32 << 10}
+}
+
+// limited bounds a handler's body to maxBodyBytes and the work under way
+// to the slots: a request waits for one up to queueWait, then gets 503.
+func limited(slots chan struct{}, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			http.Error(w, "delivery too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		t := time.NewTimer(queueWait)
+		defer t.Stop()
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		case <-t.C:
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		case <-r.Context().Done():
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // logged logs each delivery's outcome: source, status and duration.

@@ -5,9 +5,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDemo(t *testing.T) {
@@ -45,5 +48,73 @@ func TestConfigFromEnvNamesWhatIsMissing(t *testing.T) {
 	_, err := configFromEnv()
 	if err == nil || !strings.Contains(err.Error(), "WC_KEY is not set") || !strings.Contains(err.Error(), "DINTERO_CLIENT_SECRET is not set") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// Callbacks are verified unless the operator says otherwise, in so many
+// words; a verifier needs the public URL (security review, finding 7).
+func TestConfigRefusesUnverifiedCallbacksByDefault(t *testing.T) {
+	set := func(kv map[string]string) {
+		for _, k := range []string{"WC_URL", "WC_KEY", "WC_SECRET", "WC_WEBHOOK_SECRET", "DINTERO_ACCOUNT_ID", "DINTERO_CLIENT_ID",
+			"DINTERO_CLIENT_SECRET", "DINTERO_CALLBACK_SECRET", "DINTERO_CALLBACKS_UNSIGNED", "PUBLIC_URL"} {
+			t.Setenv(k, kv[k])
+		}
+	}
+	base := map[string]string{"WC_URL": "https://shop.example", "WC_KEY": "ck_x", "WC_SECRET": "cs_x", "WC_WEBHOOK_SECRET": "w",
+		"DINTERO_ACCOUNT_ID": "T12345678", "DINTERO_CLIENT_ID": "id", "DINTERO_CLIENT_SECRET": "s"}
+	with := func(extra map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string // "" for accepted
+	}{
+		{base, "DINTERO_CALLBACK_SECRET is not set"},
+		{with(map[string]string{"DINTERO_CALLBACK_SECRET": "c"}), "PUBLIC_URL is not set"},
+		{with(map[string]string{"DINTERO_CALLBACK_SECRET": "c", "PUBLIC_URL": "https://hooks.shop.example"}), ""},
+		{with(map[string]string{"DINTERO_CALLBACKS_UNSIGNED": "1"}), ""},
+	} {
+		set(tc.env)
+		_, err := configFromEnv()
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%v: err = %v, want %q", tc.env, err, tc.want)
+		}
+	}
+}
+
+// Every phase of a connection has a limit, and the work under way is
+// bounded (finding 8).
+func TestServiceLimits(t *testing.T) {
+	srv := newHTTPServer(http.NotFoundHandler())
+	if srv.ReadHeaderTimeout == 0 || srv.ReadTimeout == 0 || srv.WriteTimeout == 0 || srv.IdleTimeout == 0 || srv.MaxHeaderBytes == 0 {
+		t.Fatalf("unbounded: %+v", srv)
+	}
+	// A body over the limit is refused before it is read.
+	slots := make(chan struct{}, 1)
+	reached := false
+	h := limited(slots, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true }))
+	r := httptest.NewRequest(http.MethodPost, "/hooks/woocommerce", strings.NewReader(strings.Repeat("x", 10)))
+	r.ContentLength = maxBodyBytes + 1
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != http.StatusRequestEntityTooLarge || reached {
+		t.Fatalf("oversized body: %d, handler reached %v", rec.Code, reached)
+	}
+	// With every slot taken, a request waits, and leaves when its client
+	// does.
+	slots <- struct{}{}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	r = httptest.NewRequest(http.MethodPost, "/hooks/woocommerce", strings.NewReader("{}")).WithContext(ctx)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if reached {
+		t.Fatal("ran beyond the bound")
 	}
 }

@@ -455,7 +455,7 @@ func TestWebhookDeliveryVerified(t *testing.T) {
 	var mu sync.Mutex
 	var got []*woocommerce.Order
 	pings := 0
-	handler := woocommerce.WebhookHandler(secret, func(_ context.Context, dl *woocommerce.Delivery) error {
+	handler, err := woocommerce.WebhookHandler(secret, func(_ context.Context, dl *woocommerce.Delivery) error {
 		o, err := dl.Order()
 		if err != nil {
 			return err
@@ -532,7 +532,13 @@ func TestWebhookEncodingIsWordPress(t *testing.T) {
 
 func TestWebhookHandlerRefusals(t *testing.T) {
 	t.Parallel()
-	h := woocommerce.WebhookHandler("secret", func(context.Context, *woocommerce.Delivery) error { return nil })
+	h, err := woocommerce.WebhookHandler("secret", func(context.Context, *woocommerce.Delivery) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := woocommerce.WebhookHandler("", func(context.Context, *woocommerce.Delivery) error { return nil }); !errors.Is(err, woocommerce.ErrNoSecret) {
+		t.Errorf("empty secret: %v", err)
+	}
 	send := func(method, body, sig, ctype string) int {
 		r := httptest.NewRequest(method, "/wc", strings.NewReader(body))
 		if sig != "" {
