@@ -26,6 +26,7 @@ type Engine struct {
 	log      *slog.Logger
 	now      func() time.Time
 	due      dueSet
+	flights  coalescer
 }
 
 // Option configures an Engine.
@@ -190,13 +191,19 @@ func (e *Engine) plan(ctx context.Context, st State) (*Plan, error) {
 // both, plans what is missing and does it. Running it once or fifty times,
 // late or out of order, gives the same money and the same notes; every
 // entry point (webhook, callback, poller, direct call) ends here.
+//
+// Calls for one order coalesce: while one runs, later ones wait for a
+// single follow-up that starts when it ends, and all get its result. Fifty
+// replays of a webhook cost two reconciles, not fifty-one.
 func (e *Engine) Reconcile(ctx context.Context, orderID int64) (*Result, error) {
-	unlock, err := e.lock(ctx, orderID)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	return e.reconcile(ctx, orderID)
+	return e.flights.do(ctx, orderID, func(ctx context.Context) (*Result, error) {
+		unlock, err := e.lock(ctx, orderID)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+		return e.reconcile(ctx, orderID)
+	})
 }
 
 // maxRounds bounds how often one Reconcile re-plans after changing the

@@ -297,3 +297,44 @@ func TestHandlersRefuseWeakConfiguration(t *testing.T) {
 		t.Errorf("unsigned callbacks chosen without a word: %q", logs.String())
 	}
 }
+
+// Replays cost little: fifty copies of one valid webhook, arriving while
+// the first is being handled, collapse into one follow-up (security
+// review, finding 9).
+func TestReplayedWebhooksCoalesce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	o := w.paid(nokOrder(), dinterotest.Authorized)
+	w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
+	b := signedDelivery(t, w, o.ID)
+	h := webhookHandler(t, w.engine)
+	// The first reconcile's order read is slow: the replays pile up.
+	w.store.InjectFault(wctest.RouteGetOrder, wctest.Fault{Latency: 100 * time.Millisecond, Times: 1})
+	reads := w.store.Requests(wctest.RouteGetOrder)
+	txReads := w.dt.Requests(dinterotest.RouteGetTransaction)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); post(h, b) }()
+	time.Sleep(20 * time.Millisecond)
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code := post(h, b); code != 200 {
+				t.Errorf("replay answered %d", code)
+			}
+		}()
+	}
+	wg.Wait()
+	// Each reconcile reads the order (and, after a status change, again);
+	// two reconciles, not fifty-one.
+	if n := w.store.Requests(wctest.RouteGetOrder) - reads; n > 6 {
+		t.Errorf("51 deliveries read the order %d times", n)
+	}
+	if n := w.dt.Requests(dinterotest.RouteGetTransaction) - txReads; n > 6 {
+		t.Errorf("51 deliveries read the transaction %d times", n)
+	}
+	if n := countEvents(w.tx(o), dintero.EventCapture); n != 1 {
+		t.Fatalf("%d captures", n)
+	}
+}
