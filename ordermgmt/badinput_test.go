@@ -295,6 +295,37 @@ func TestBadInput(t *testing.T) {
 			_, err := money.ToMinor(dec("1e30"), "NOK")
 			return err
 		}, is(money.ErrOutOfRange)},
+		// Security review (issue 11).
+		{"empty webhook secret", func() error {
+			_, err := w.engine.WebhookHandler("")
+			return err
+		}, is(woocommerce.ErrNoSecret)},
+		{"callback verifier without a secret", func() error {
+			_, err := w.engine.CallbackHandler(&dintero.CallbackVerifier{AccountID: w.dt.AccountID(), PublicURL: &url.URL{Scheme: "https", Host: "shop.example"}})
+			return err
+		}, is(dintero.ErrVerifierConfig)},
+		{"callback verifier trusting the Host header", func() error {
+			_, err := w.engine.CallbackHandler(&dintero.CallbackVerifier{Secret: []byte("s"), AccountID: w.dt.AccountID()})
+			return err
+		}, is(dintero.ErrVerifierConfig)},
+		{"plain http to a remote store", func() error {
+			_, err := woocommerce.New("http://shop.example", "ck_1", "cs_1", woocommerce.WithAuth(woocommerce.AuthBasic))
+			return err
+		}, is(woocommerce.ErrInsecureURL)},
+		{"plain http to a remote Dintero", func() error {
+			_, err := dintero.New("T12345678", "id", "secret", dintero.WithCheckoutURL("http://checkout.example/v1/"))
+			return err
+		}, is(dintero.ErrInsecureURL)},
+		{"refund on another order's payment", func() error {
+			other := w.store.SeedOrder(nokOrder())
+			w.wc.Orders.Update(ctx, other.ID, &woocommerce.OrderUpdate{TransactionID: &capTx.ID, Status: woocommerce.StatusCompleted})
+			_, err := w.engine.Refund(ctx, other.ID, ordermgmt.RefundRequest{Amount: dec("1")})
+			return err
+		}, is(ordermgmt.ErrTransactionMismatch)},
+		{"mistyped InDoubtWait", func() error {
+			_, err := ordermgmt.New(w.wc, w.dc, ordermgmt.WithSettings(ordermgmt.Settings{InDoubtWait: 15}))
+			return err
+		}, func(err error) bool { return err != nil && strings.Contains(err.Error(), "InDoubtWait") }},
 	}
 	if len(cases) < 40 {
 		t.Fatalf("only %d cases", len(cases))
