@@ -25,6 +25,20 @@
 //
 //	go run ./examples/quickstart
 //
+// # Security model
+//
+// Webhooks and callbacks are verified (HMAC signatures; empty secrets are
+// refused when handlers are built; a callback's host is the configured
+// public URL's, never the Host header) and then only name an order or a
+// transaction, which the engine reads from the APIs. The APIs' answers are
+// trusted over https or loopback; plain http elsewhere is refused unless a
+// client opts in, and redirects are never followed. In that trusted data
+// the engine still checks that a transaction belongs to its order, that an
+// authorization covers it, and that WooCommerce's automatic refund record
+// is what it looks like, before money moves. Secrets never appear in logs,
+// errors or printed values. The README's "Security model" says what
+// someone with shop-manager rights can and cannot make the engine do.
+//
 // Packages under internal hold the shared HTTP and money plumbing and are
 // not for import.
 package dinterowoo

@@ -225,6 +225,10 @@ func hostname(host string) string {
 // secret. It returns nil or an error wrapping ErrSignatureMissing or
 // ErrSignatureInvalid.
 func VerifyWebhookSignature(secret, body []byte, signature string) error {
+	if len(secret) == 0 {
+		// The empty key would accept anything signed with it.
+		return fmt.Errorf("%w: empty secret", ErrVerifierConfig)
+	}
 	if signature == "" {
 		return ErrSignatureMissing
 	}

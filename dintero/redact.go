@@ -10,15 +10,16 @@ import (
 // %v, %+v, %#v and slog cannot print them.
 
 // String describes the client without its credentials or token.
-func (c *Client) String() string {
+// (Value receivers: a dereferenced client prints safely too.)
+func (c Client) String() string {
 	return fmt.Sprintf("dintero.Client{account: %s, checkout: %s}", c.accountID, c.checkout)
 }
 
 // GoString is String.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // LogValue logs the client without its credentials or token.
-func (c *Client) LogValue() slog.Value {
+func (c Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("account", c.accountID), slog.String("checkout", c.checkout.String()))
 }
 

@@ -2,6 +2,9 @@ package dintero
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -52,5 +55,17 @@ func TestTokenRedirectNotFollowed(t *testing.T) {
 	}
 	if n := elsewhere.Load(); n != 0 {
 		t.Fatalf("%d requests followed the redirect", n)
+	}
+}
+
+// An account webhook verified with an empty secret would accept anything
+// signed with the empty key (fourth review).
+func TestAccountWebhookEmptySecretRefused(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"event":"x"}`)
+	m := hmac.New(sha1.New, nil)
+	m.Write(body)
+	if err := VerifyWebhookSignature(nil, body, hex.EncodeToString(m.Sum(nil))); !errors.Is(err, ErrVerifierConfig) {
+		t.Fatalf("err = %v", err)
 	}
 }

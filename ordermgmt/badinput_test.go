@@ -349,11 +349,11 @@ func TestBadInput(t *testing.T) {
 	spec := nokOrder()
 	spec.Currency = "XBT"
 	odd := w.store.SeedOrder(spec)
-	// The transaction is made the order's (as the plugin would record its
-	// session's reference), so that the currency is what is refused.
-	authRef := authTx.MerchantReference
-	w.wc.Orders.Update(ctx, odd.ID, &woocommerce.OrderUpdate{TransactionID: &authTx.ID,
-		MetaData: []woocommerce.Meta{woocommerce.MetaString(ordermgmt.MetaPluginMerchantReference, authRef)}})
+	// A payment whose session the plugin made (its reference in the
+	// order's meta), so that the currency is what is refused.
+	pluginTx := w.payWith(w.store.SeedOrder(nokOrder()), func(o *dintero.Order) { o.MerchantReference, o.MerchantReference2 = "plugin-xbt", "" })
+	w.wc.Orders.Update(ctx, odd.ID, &woocommerce.OrderUpdate{TransactionID: &pluginTx.ID,
+		MetaData: []woocommerce.Meta{woocommerce.MetaString(ordermgmt.MetaPluginMerchantReference, "plugin-xbt")}})
 	w.store.SetStatus(odd.ID, woocommerce.StatusCompleted)
 	before := w.snapshot(ids...)
 	if _, err := w.engine.Reconcile(ctx, odd.ID); !errors.Is(err, money.ErrUnknownCurrency) {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
@@ -27,6 +28,35 @@ type Engine struct {
 	now      func() time.Time
 	due      dueSet
 	flights  coalescer
+	links    sync.Map      // order id -> transaction id seen linked (linked)
+	work     chan struct{} // WithMaxConcurrent's slots; nil: unbounded
+}
+
+// WithMaxConcurrent bounds how many orders the engine works on at once
+// (reconciles, refunds, captures and cancels); the others wait for a slot
+// or their context. A service that takes deliveries from the internet
+// sets it, so that a burst costs queueing, not the APIs' rate limits.
+func WithMaxConcurrent(n int) Option {
+	return func(e *Engine) error {
+		if n < 1 {
+			return fmt.Errorf("ordermgmt: WithMaxConcurrent(%d): at least 1", n)
+		}
+		e.work = make(chan struct{}, n)
+		return nil
+	}
+}
+
+// slot waits for a work slot (WithMaxConcurrent) and returns its release.
+func (e *Engine) slot(ctx context.Context) (func(), error) {
+	if e.work == nil {
+		return func() {}, nil
+	}
+	select {
+	case e.work <- struct{}{}:
+		return func() { <-e.work }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Option configures an Engine.
@@ -107,8 +137,19 @@ type Result struct {
 	Status woocommerce.Status
 }
 
+// lock takes a work slot and the order's lock; the function returned
+// releases both.
 func (e *Engine) lock(ctx context.Context, orderID int64) (func(), error) {
-	return e.locker.Lock(ctx, "order:"+strconv.FormatInt(orderID, 10))
+	release, err := e.slot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := e.locker.Lock(ctx, "order:"+strconv.FormatInt(orderID, 10))
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return func() { unlock(); release() }, nil
 }
 
 // orderFields are the order fields the rules read; asking for these alone

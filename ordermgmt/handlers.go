@@ -2,6 +2,7 @@ package ordermgmt
 
 import (
 	"context"
+	"log/slog"
 	"errors"
 	"net/http"
 	"strconv"
@@ -55,7 +56,11 @@ func (e *Engine) CallbackHandler(verifier *dintero.CallbackVerifier) (http.Handl
 // reconcile its order (never more, since nothing in a callback is
 // trusted), which is load, not money, but should be closed with a secret.
 func (e *Engine) UnsignedCallbackHandler() http.Handler {
-	e.log.Warn("ordermgmt: Dintero callbacks are not verified; create a callback signature secret at Dintero and use CallbackHandler")
+	const warning = "ordermgmt: Dintero callbacks are not verified; create a callback signature secret at Dintero and use CallbackHandler"
+	e.log.Warn(warning)
+	if !e.log.Enabled(context.Background(), slog.LevelWarn) {
+		slog.Warn(warning) // the engine's logger is silent: this must be heard
+	}
 	return e.callbackHandler(nil)
 }
 
@@ -129,6 +134,11 @@ func (e *Engine) ReconcileTransaction(ctx context.Context, orderID int64, txID s
 // read, if the caller has it (the callback handler has), so that linking
 // it does not read it again.
 func (e *Engine) reconcileTransaction(ctx context.Context, orderID int64, txID string, tx *dintero.Transaction) (*Result, error) {
+	if e.linked(orderID, txID) {
+		// Linked already (replays, report_event callbacks): a reconcile
+		// of the order, coalesced with the others under way.
+		return e.Reconcile(ctx, orderID)
+	}
 	unlock, err := e.lock(ctx, orderID)
 	if err != nil {
 		return nil, err
@@ -142,6 +152,7 @@ func (e *Engine) reconcileTransaction(ctx context.Context, orderID int64, txID s
 	case o.PaymentMethod != e.settings.PaymentMethod:
 		return &Result{OrderID: orderID, Skipped: "not paid with Dintero"}, nil
 	case o.TransactionID == txID:
+		e.links.Store(orderID, txID)
 	case o.TransactionID != "":
 		return nil, ErrTransactionMismatch
 	default:
@@ -156,8 +167,17 @@ func (e *Engine) reconcileTransaction(ctx context.Context, orderID int64, txID s
 		if _, _, err := e.wc.Orders.Update(ctx, orderID, &woocommerce.OrderUpdate{TransactionID: &txID}); err != nil {
 			return nil, err
 		}
+		e.links.Store(orderID, txID)
 	}
 	return e.reconcile(ctx, orderID)
+}
+
+// linked reports whether this engine has seen the order linked to the
+// transaction. Only a hint for coalescing: Reconcile reads the order and
+// checks the transaction's ownership again.
+func (e *Engine) linked(orderID int64, txID string) bool {
+	v, ok := e.links.Load(orderID)
+	return ok && v.(string) == txID
 }
 
 // handled reports errors a delivery must not be answered 5xx for: the

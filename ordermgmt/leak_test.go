@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -141,11 +142,24 @@ func TestNoSecretsLeak(t *testing.T) {
 	// secret.
 	_, _, err = clients["basic"].Webhooks.Update(ctx, 0, &woocommerce.WebhookRequest{Secret: webhookSecret})
 	note(err)
+	// A WAF page echoing the request body of a webhook create.
+	waf := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, "<html>Request blocked: %s</html>", b)
+	}))
+	defer waf.Close()
+	wafClient, _ := woocommerce.New(waf.URL, key, secret, woocommerce.WithLogger(log))
+	_, _, err = wafClient.Webhooks.Create(ctx, &woocommerce.WebhookRequest{Topic: "order.updated", DeliveryURL: "https://x.example/h", Secret: webhookSecret})
+	note(err)
+	// A mistyped store URL carrying credentials.
+	_, err = woocommerce.New("https://"+key+":"+secret+"@shop example/?consumer_secret="+secret, key, secret)
+	note(err)
 	// Printed and logged values: clients, the signer, requests, verifiers.
 	verifier := &dintero.CallbackVerifier{Secret: []byte(callbackSecret), AccountID: dt.AccountID(), PublicURL: &url.URL{Scheme: "https", Host: "shop.example"}}
 	signer := woocommerce.OAuthSigner{ConsumerKey: key, ConsumerSecret: secret}
 	hook := woocommerce.WebhookRequest{Topic: "order.updated", Secret: webhookSecret}
-	for _, v := range []any{clients["basic"], clients["query"], oauth, dc, verifier, *verifier, signer, &signer, hook, &hook} {
+	for _, v := range []any{clients["basic"], clients["query"], oauth, dc, *clients["basic"], *dc, verifier, *verifier, signer, &signer, hook, &hook} {
 		errs = append(errs, fmt.Sprintf("%v | %+v | %#v | %s", v, v, v, v))
 		log.Info("value", "v", v)
 	}

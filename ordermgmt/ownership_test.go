@@ -3,13 +3,19 @@ package ordermgmt_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
 	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
 	"github.com/dinterowoo/dinterowoo/ordermgmt"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
+	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
 )
 
 // payWith pays order o through a session whose order the test shapes.
@@ -164,5 +170,84 @@ func TestAuthorizationMustCoverTheOrder(t *testing.T) {
 		if tx, _ := w.dt.Transaction(tx.ID); tx.CapturedAmount() != 0 {
 			t.Fatalf("%s: captured %d", tc.name, tx.CapturedAmount())
 		}
+	}
+}
+
+// Order meta is writable by anyone with shop-manager rights: the plugin's
+// reference meta never makes a payment this SDK made for another order
+// (its merchant_reference is that order's id) this order's (fourth review).
+func TestForgedPluginMetaCannotClaimAnotherOrdersPayment(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	a := w.paid(nokOrder(), dinterotest.Authorized)
+	b := w.paid(nokOrder(), dinterotest.Authorized)
+	txA := a.TransactionID
+	if _, _, err := w.wc.Orders.Update(ctx, b.ID, &woocommerce.OrderUpdate{TransactionID: &txA,
+		MetaData: []woocommerce.Meta{woocommerce.MetaString(ordermgmt.MetaPluginMerchantReference, ordermgmt.OrderReference(a.ID))}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.engine.Cancel(ctx, b.ID); !errors.Is(err, ordermgmt.ErrTransactionMismatch) {
+		t.Fatalf("cancel: %v", err)
+	}
+	if tx, _ := w.dt.Transaction(txA); tx.Status != dintero.StatusAuthorized {
+		t.Fatalf("the other order's authorization: %s", tx.Status)
+	}
+}
+
+// Replays of one signed callback coalesce like webhooks (fourth review).
+func TestReplayedCallbacksCoalesce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	o := w.paid(nokOrder(), dinterotest.Authorized)
+	h := callbackHandler(t, w.engine, w.dt.AccountID(), "https://shop.example/dintero/callback")
+	u, _ := url.Parse("https://shop.example/dintero/callback?transaction_id=" + o.TransactionID + "&merchant_reference=" + ordermgmt.OrderReference(o.ID))
+	sig := dintero.SignCallback([]byte(callbackSecret), w.dt.AccountID(), "GET", u, time.Now())
+	call := func() int {
+		r := httptest.NewRequest(http.MethodGet, u.String(), nil)
+		r.Header.Set(dintero.SignatureHeader, sig)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec.Code
+	}
+	call() // linked
+	w.store.InjectFault(wctest.RouteGetOrder, wctest.Fault{Latency: 100 * time.Millisecond, Times: 1})
+	reads := w.store.Requests(wctest.RouteGetOrder)
+	var wg sync.WaitGroup
+	for range 51 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code := call(); code != 200 {
+				t.Errorf("replay answered %d", code)
+			}
+		}()
+		time.Sleep(time.Millisecond)
+	}
+	wg.Wait()
+	if n := w.store.Requests(wctest.RouteGetOrder) - reads; n > 6 {
+		t.Fatalf("51 callbacks read the order %d times", n)
+	}
+}
+
+// WithMaxConcurrent bounds the orders worked on at once.
+func TestMaxConcurrent(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	if _, err := ordermgmt.New(w.wc, w.dc, ordermgmt.WithMaxConcurrent(0)); err == nil {
+		t.Fatal("WithMaxConcurrent(0) accepted")
+	}
+	one, _ := ordermgmt.New(w.wc, w.dc, ordermgmt.WithMaxConcurrent(1))
+	a, b := w.paid(nokOrder(), dinterotest.Authorized), w.paid(nokOrder(), dinterotest.Authorized)
+	w.store.InjectFault(wctest.RouteGetOrder, wctest.Fault{Latency: 100 * time.Millisecond, Times: 2})
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, id := range []int64{a.ID, b.ID} {
+		wg.Add(1)
+		go func() { defer wg.Done(); one.Reconcile(context.Background(), id) }()
+	}
+	wg.Wait()
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Fatalf("two slow reconciles took %s with one slot", d)
 	}
 }

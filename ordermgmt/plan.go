@@ -119,9 +119,16 @@ type Plan struct {
 // or the order's _dintero_merchant_reference meta (sessions the Dintero
 // plugin created), or its merchant_reference_2 is the order number (which
 // the plugin writes back after confirmation).
+//
+// A merchant_reference that is another order's id (a session this SDK made
+// for that order) is never overridden by the meta or the number: order
+// meta is writable by anyone with shop-manager rights.
 func TransactionBelongs(o *woocommerce.Order, tx *dintero.Transaction) bool {
 	if tx.MerchantReference != "" && tx.MerchantReference == OrderReference(o.ID) {
 		return true
+	}
+	if id, err := strconv.ParseInt(tx.MerchantReference, 10, 64); err == nil && id > 0 {
+		return false // another order's, as this SDK names them
 	}
 	if m, ok := o.Meta(MetaPluginMerchantReference); ok && m.StringValue() != "" && tx.MerchantReference == m.StringValue() {
 		return true

@@ -50,7 +50,8 @@ type service struct{ c *Client }
 func New(storeURL, key, secret string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(storeURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("woocommerce.New: %w: store URL %q is not an absolute http(s) URL", ErrInvalidRequest, storeURL)
+		// Never the URL itself: a mistyped one may carry credentials.
+		return nil, fmt.Errorf("woocommerce.New: %w: the store URL is not an absolute http(s) URL", ErrInvalidRequest)
 	}
 	if key == "" || secret == "" {
 		return nil, fmt.Errorf("woocommerce.New: %w: consumer key and secret are required", ErrInvalidRequest)
@@ -158,6 +159,13 @@ func (c *Client) do(ctx context.Context, cl call, out any) (*Response, error) {
 	}
 	resp := newResponse(r)
 	if r.HTTP.StatusCode < 200 || r.HTTP.StatusCode > 299 {
+		// An error page may echo the request body too (a WAF page on a
+		// webhook create): its secret goes with the client's own.
+		secrets := []string{c.key, c.secret}
+		if wr, ok := cl.body.(*WebhookRequest); ok {
+			secrets = append(secrets, wr.Secret)
+		}
+		r.Body = transport.ScrubValues(r.Body, secrets...)
 		return resp, newAPIError(cl.op, r)
 	}
 	return resp, r.Decode(cl.op, out, cl.movesMoney)

@@ -5,8 +5,12 @@
 //
 //	c, err := woocommerce.New("https://shop.example/", "ck_...", "cs_...")
 //
-// The store URL is the site's home URL as WordPress has it (www or not,
-// http or https): OAuth signatures cover it. New does no I/O.
+// The store URL is the site's home URL as WordPress has it (www or not).
+// It must be https, or loopback: over plain http the credentials travel in
+// clear text, and OAuth 1.0a signs requests but not answers, so anyone on
+// the path could rewrite what the store says. WithInsecureHTTP opts in for
+// a link you trust. Redirects are never followed (ErrRedirect). New does
+// no I/O.
 //
 // # Authentication
 //

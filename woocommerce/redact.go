@@ -10,15 +10,16 @@ import (
 // secret, so that %v, %+v, %#v and slog cannot print it.
 
 // String describes the client without its credentials.
-func (c *Client) String() string {
+// (Value receivers: a dereferenced client prints safely too.)
+func (c Client) String() string {
 	return fmt.Sprintf("woocommerce.Client{store: %s, auth: %s, key: %s}", c.store, c.auth, redactKey(c.key))
 }
 
 // GoString is String: %#v must not print the credentials either.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // LogValue logs the client without its credentials.
-func (c *Client) LogValue() slog.Value {
+func (c Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("store", c.store.String()), slog.String("auth", c.auth.String()),
 		slog.String("key", redactKey(c.key)))
 }

@@ -59,6 +59,7 @@ func TestPlainHTTPOnlyOnLoopbackOrOptIn(t *testing.T) {
 		{"http://127.0.0.1:8080", nil, true},
 		{"http://[::1]:8080", nil, true},
 		{"http://localhost", nil, true},
+		{"http://shop.localhost", nil, false}, // resolved by DNS, sent through proxies
 		{"https://shop.example", nil, true},
 	} {
 		_, err := New(tc.url, ckKey, csSecret, tc.opts...)

@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -74,12 +75,14 @@ type config struct {
 }
 
 // Limits of the service: a delivery is an order's JSON (a large order is
-// well under 1 MiB), and no more than maxConcurrent are worked on at once;
-// the rest wait up to queueWait, then get 503.
+// well under 1 MiB); no more than maxConcurrent orders are worked on at
+// once, and only once a delivery is verified (WithMaxConcurrent), so that
+// unauthenticated connections cannot take the slots; and no more than
+// maxConns connections are open, each phase of each one timed out.
 const (
 	maxBodyBytes  = 1 << 20
 	maxConcurrent = 64
-	queueWait     = 10 * time.Second
+	maxConns      = 1024
 )
 
 func configFromEnv() (*config, error) {
@@ -136,7 +139,7 @@ func configFromEnv() (*config, error) {
 // deliveries under way finish, the poller stops. ready, if set, receives
 // the listening address.
 func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- string) error {
-	engine, err := ordermgmt.New(cfg.wc, cfg.dc, ordermgmt.WithLogger(log))
+	engine, err := ordermgmt.New(cfg.wc, cfg.dc, ordermgmt.WithLogger(log), ordermgmt.WithMaxConcurrent(maxConcurrent))
 	if err != nil {
 		return err
 	}
@@ -154,7 +157,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		return err
 	}
 	var callbacks http.Handler
-	if cfg.unsigned {
+	if cfg.unsigned && cfg.callbackSecret == "" { // a secret, when given, wins
 		callbacks = engine.UnsignedCallbackHandler()
 	} else {
 		pub, err := url.Parse(publicURL)
@@ -168,10 +171,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 			return err
 		}
 	}
-	slots := make(chan struct{}, maxConcurrent)
 	mux := http.NewServeMux()
-	mux.Handle("POST /hooks/woocommerce", logged(log, "woocommerce", limited(slots, webhooks)))
-	mux.Handle("/hooks/dintero", logged(log, "dintero", limited(slots, callbacks)))
+	mux.Handle("POST /hooks/woocommerce", logged(log, "woocommerce", limited(webhooks)))
+	mux.Handle("/hooks/dintero", logged(log, "dintero", limited(callbacks)))
+	ln = &connLimit{Listener: ln, slots: make(chan struct{}, maxConns)}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 
 	srv := newHTTPServer(mux)
@@ -213,28 +216,50 @@ func newHTTPServer(h http.Handler) *http.Server {
 		WriteTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 32 << 10}
 }
 
-// limited bounds a handler's body to maxBodyBytes and the work under way
-// to the slots: a request waits for one up to queueWait, then gets 503.
-func limited(slots chan struct{}, h http.Handler) http.Handler {
+// limited bounds a handler's body to maxBodyBytes; a declared larger one
+// is refused before anything is read.
+func limited(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBodyBytes {
 			http.Error(w, "delivery too large", http.StatusRequestEntityTooLarge)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-		t := time.NewTimer(queueWait)
-		defer t.Stop()
-		select {
-		case slots <- struct{}{}:
-			defer func() { <-slots }()
-		case <-t.C:
-			http.Error(w, "busy", http.StatusServiceUnavailable)
-			return
-		case <-r.Context().Done():
-			return
-		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// connLimit closes connections beyond its slots at once, so that stalled
+// clients cannot hold an unbounded number of them.
+type connLimit struct {
+	net.Listener
+	slots chan struct{}
+}
+
+func (l *connLimit) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case l.slots <- struct{}{}:
+			return &slotConn{Conn: c, release: func() { <-l.slots }}, nil
+		default:
+			c.Close()
+		}
+	}
+}
+
+type slotConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *slotConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
 }
 
 // logged logs each delivery's outcome: source, status and duration.

@@ -61,7 +61,9 @@ func CheckScheme(u *url.URL, insecureOK bool) error {
 
 // IsLoopback reports whether host names this machine.
 func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	// Not "*.localhost": Go resolves such names by DNS and sends them to
+	// an HTTP proxy, where plain http is plain again.
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
