@@ -2,8 +2,8 @@ package ordermgmt
 
 import (
 	"context"
-	"log/slog"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 
