@@ -116,7 +116,7 @@ func ExampleResult_waiting() {
 	// Dintero holds the capture until the caller's deadline has passed,
 	// and makes it 100 ms later.
 	dt.InjectFault(dinterotest.RouteCapture, dinterotest.Fault{LateCommit: true, CommitDelay: 100 * time.Millisecond, Times: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_, err := engine.Capture(ctx, o.ID)
 	fmt.Println("capture:", err != nil)

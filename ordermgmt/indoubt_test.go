@@ -36,7 +36,7 @@ func TestRefundCommittedAfterCallerGaveUp(t *testing.T) {
 	o := w.captured()
 	chair := o.LineItems[0]
 	w.dt.InjectFault(dinterotest.RouteRefund, dinterotest.Fault{LateCommit: true, CommitDelay: 150 * time.Millisecond, Times: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_, err := w.engine.Refund(ctx, o.ID, ordermgmt.RefundRequest{Items: []ordermgmt.RefundItem{{ItemID: chair.ID, Quantity: 1}}})
 	if err == nil {
