@@ -204,11 +204,23 @@ func (e *Engine) Plan(ctx context.Context, orderID int64) (*Plan, error) {
 // is recorded lazily is on the order already (then only its key is
 // recorded).
 func (e *Engine) plan(ctx context.Context, st State) (*Plan, error) {
+	var notes []*woocommerce.Note
+	if st.Notes == nil && mayHaveAutomaticRefund(st, &e.settings) {
+		// Only WooCommerce's note tells its automatic refund record from
+		// a full refund recorded by hand with the same words.
+		ns, _, err := e.wc.Notes.List(ctx, st.Order.ID, woocommerce.NotesInternal)
+		if err != nil {
+			return nil, err
+		}
+		if ns == nil {
+			ns = []*woocommerce.Note{}
+		}
+		st.Notes, notes = ns, ns
+	}
 	p, err := PlanState(st, e.settings)
 	if err != nil {
 		return nil, err
 	}
-	var notes []*woocommerce.Note
 	for i, a := range p.Actions {
 		if a.Kind != ActNote || !lazyKey(a.NoteKey) {
 			continue

@@ -251,3 +251,31 @@ func TestMaxConcurrent(t *testing.T) {
 		t.Fatalf("two slow reconciles took %s with one slot", d)
 	}
 }
+
+// A full refund recorded by hand with exactly WooCommerce's automatic
+// reason is money returned by hand: only WooCommerce's own note marks the
+// automatic record (fourth review).
+func TestHandRefundWithTheAutomaticReason(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	o := w.captured()
+	if _, _, err := w.wc.Refunds.Create(ctx, o.ID, &woocommerce.RefundRequest{Amount: o.Total, Reason: "Order fully refunded.",
+		Gateway: woocommerce.RecordOnly}); err != nil {
+		t.Fatal(err)
+	}
+	w.store.SetStatus(o.ID, woocommerce.StatusRefunded)
+	if _, err := w.engine.Reconcile(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if tx := w.tx(o); tx.RefundedAmount() != 0 {
+		t.Fatalf("refunded %d at Dintero on top of a refund by hand", tx.RefundedAmount())
+	}
+	// WooCommerce's own record, with its note, is refunded.
+	o2 := w.captured()
+	w.store.SetStatus(o2.ID, woocommerce.StatusRefunded)
+	w.engine.Reconcile(ctx, o2.ID)
+	if tx := w.tx(o2); tx.RefundedAmount() != 339801 {
+		t.Fatalf("status refund: %d", tx.RefundedAmount())
+	}
+}

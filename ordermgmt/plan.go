@@ -21,6 +21,13 @@ type State struct {
 	// Now is when the state was read, for the in-doubt wait (zero: the
 	// time PlanState runs).
 	Now time.Time
+	// Notes are the order's notes, when read (Engine.Plan and Reconcile
+	// read them when it matters). With them, a refund record is only taken
+	// for WooCommerce's automatic one if WooCommerce's note about it
+	// (Settings.AutomaticRefundNotes) is there too: a full refund recorded
+	// by hand with exactly its reason and amount is then money returned by
+	// hand.
+	Notes []*woocommerce.Note
 }
 
 // ActionKind is what an Action does.
@@ -181,6 +188,33 @@ func automaticRefund(r *woocommerce.Refund, amount, refundedBefore, total int64,
 	return slices.Contains(s.AutomaticRefundReasons, strings.TrimSpace(r.Reason))
 }
 
+// coreRefundNoted reports whether WooCommerce wrote the note it adds after
+// making its automatic refund record (and only then).
+func coreRefundNoted(notes []*woocommerce.Note, s *Settings) bool {
+	for _, n := range notes {
+		if slices.Contains(s.AutomaticRefundNotes, strings.TrimSpace(n.Note)) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHaveAutomaticRefund reports whether st has a record shaped like
+// WooCommerce's automatic one, on an order in a refund status: only then
+// do the notes matter to the plan.
+func mayHaveAutomaticRefund(st State, s *Settings) bool {
+	if !s.isRefund(st.Order.Status) {
+		return false
+	}
+	for _, r := range st.Refunds {
+		if !marked(r) && len(r.LineItems)+len(r.ShippingLines)+len(r.FeeLines) == 0 &&
+			slices.Contains(s.AutomaticRefundReasons, strings.TrimSpace(r.Reason)) {
+			return true
+		}
+	}
+	return false
+}
+
 func marked(r *woocommerce.Refund) bool {
 	_, ok := r.Meta(MetaRefundMarker)
 	return ok
@@ -266,7 +300,7 @@ func PlanState(st State, s Settings) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		auto := automaticRefund(r, a, refundedWC, total, &s)
+		auto := automaticRefund(r, a, refundedWC, total, &s) && (st.Notes == nil || coreRefundNoted(st.Notes, &s))
 		refundedWC += a
 		if !auto {
 			refundedNotAuto += a

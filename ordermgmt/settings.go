@@ -45,6 +45,13 @@ type Settings struct {
 	// never sent to Dintero; the reason alone never decides (see the
 	// package documentation).
 	AutomaticRefundReasons []string
+	// AutomaticRefundNotes are the exact texts of the note WooCommerce adds
+	// after making its automatic refund record ("Order status set to
+	// refunded. To return funds to the customer you will need to issue a
+	// refund through your payment gateway." in English, always known); a
+	// store in another language adds its translation. A record shaped like
+	// the automatic one without this note is money returned by hand.
+	AutomaticRefundNotes []string
 	// CaptureTolerance is how many minor units the order total may exceed
 	// what Dintero has left to capture, for rounding; the capture is then
 	// of what Dintero has left (default 0).
@@ -67,6 +74,10 @@ type Settings struct {
 // automaticRefundReason is WooCommerce's reason for its automatic refund
 // record (wc_order_fully_refunded), in English.
 const automaticRefundReason = "Order fully refunded."
+
+// automaticRefundNote is the note WooCommerce adds after its automatic
+// refund record (wc_order_fully_refunded), in English.
+const automaticRefundNote = "Order status set to refunded. To return funds to the customer you will need to issue a refund through your payment gateway."
 
 // DefaultInDoubtWait is the default Settings.InDoubtWait: the Dintero
 // client's 30-second attempt timeout plus a generous bound on how long
@@ -130,6 +141,13 @@ func (s Settings) withDefaults() (Settings, error) {
 	}
 	if !slices.Contains(s.AutomaticRefundReasons, automaticRefundReason) {
 		s.AutomaticRefundReasons = append(s.AutomaticRefundReasons, automaticRefundReason)
+	}
+	s.AutomaticRefundNotes = slices.Clone(s.AutomaticRefundNotes)
+	for i, n := range s.AutomaticRefundNotes {
+		s.AutomaticRefundNotes[i] = strings.TrimSpace(n)
+	}
+	if !slices.Contains(s.AutomaticRefundNotes, automaticRefundNote) {
+		s.AutomaticRefundNotes = append(s.AutomaticRefundNotes, automaticRefundNote)
 	}
 	if s.CaptureTolerance < 0 {
 		return s, errors.New("ordermgmt: negative capture tolerance")
