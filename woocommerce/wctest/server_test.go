@@ -468,6 +468,9 @@ func TestWebhookDeliveryVerified(t *testing.T) {
 		got = append(got, o)
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get(woocommerce.HeaderSignature) == "" {
 			mu.Lock()
