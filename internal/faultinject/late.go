@@ -17,9 +17,25 @@ import (
 type Late struct {
 	mu      sync.Mutex
 	timers  map[*time.Timer]bool
-	running sync.WaitGroup // held requests and commits not done yet
+	running int        // held requests and commits not done yet
+	idle    *sync.Cond // signalled when running drops to 0
 	closed  bool
 	stop    chan struct{} // closed by Stop: held requests end
+}
+
+// A counter under mu, not a sync.WaitGroup: a WaitGroup's Add from zero
+// must happen before its Wait, and a request is held on a server goroutine
+// while a test may already be waiting.
+
+func (l *Late) add() { l.running++ } // the caller holds l.mu
+
+func (l *Late) done() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.running--
+	if l.running == 0 && l.idle != nil {
+		l.idle.Broadcast()
+	}
 }
 
 func (l *Late) stopped() chan struct{} {
@@ -40,7 +56,7 @@ func (l *Late) Commit(w http.ResponseWriter, r *http.Request, holdFor, delay tim
 		l.mu.Unlock()
 		return
 	}
-	l.running.Add(1) // counted from the start, so Wait covers a held request
+	l.add() // counted from the start, so Wait covers a held request
 	stop := l.stopped()
 	l.mu.Unlock()
 	body, _ := io.ReadAll(r.Body)
@@ -65,17 +81,18 @@ func (l *Late) Commit(w http.ResponseWriter, r *http.Request, holdFor, delay tim
 	later.ContentLength = int64(len(body))
 
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.closed {
-		l.running.Done()
+		l.mu.Unlock()
+		l.done()
 		return
 	}
+	defer l.mu.Unlock()
 	if l.timers == nil {
 		l.timers = map[*time.Timer]bool{}
 	}
 	var t *time.Timer
 	t = time.AfterFunc(delay, func() {
-		defer l.running.Done()
+		defer l.done()
 		l.mu.Lock()
 		delete(l.timers, t)
 		closed := l.closed
@@ -88,7 +105,16 @@ func (l *Late) Commit(w http.ResponseWriter, r *http.Request, holdFor, delay tim
 }
 
 // Wait blocks until every held request has been committed or dropped.
-func (l *Late) Wait() { l.running.Wait() }
+func (l *Late) Wait() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.idle == nil {
+		l.idle = sync.NewCond(&l.mu)
+	}
+	for l.running > 0 {
+		l.idle.Wait()
+	}
+}
 
 // Stop drops the commits not started yet (a server shutting down loses
 // the work it had not done) and ends the requests still held.
@@ -98,11 +124,15 @@ func (l *Late) Stop() {
 		close(l.stopped())
 	}
 	l.closed = true
+	stopped := 0
 	for t := range l.timers {
 		if t.Stop() {
-			l.running.Done()
+			stopped++
 		}
 		delete(l.timers, t)
 	}
 	l.mu.Unlock()
+	for range stopped {
+		l.done()
+	}
 }
