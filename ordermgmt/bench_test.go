@@ -33,7 +33,8 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 	o := store.SeedOrder(spec)
 	body, _ := json.Marshal(o)
 	sig := woocommerce.SignWebhook(body, webhookSecret)
-	tx := &dintero.Transaction{ID: "T1", Status: dintero.StatusAuthorized, Amount: o.Total.Shift(2).IntPart(), Currency: "NOK"}
+	tx := &dintero.Transaction{ID: "T1", Status: dintero.StatusAuthorized, Amount: o.Total.Shift(2).IntPart(), Currency: "NOK",
+		MerchantReference: ordermgmt.OrderReference(o.ID)}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
