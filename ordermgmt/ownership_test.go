@@ -133,6 +133,13 @@ func TestTransactionBelongsByPluginReferences(t *testing.T) {
 	if _, err := w.engine.ReconcileTransaction(ctx, byNumber.ID, tx.ID); err != nil {
 		t.Fatalf("by order number: %v", err)
 	}
+
+	// The plugin's current sessions are named after the order number.
+	named := w.store.SeedOrder(nokOrder())
+	tx = w.payWith(named, func(o *dintero.Order) { o.MerchantReference, o.MerchantReference2 = named.Number, "" })
+	if _, err := w.engine.ReconcileTransaction(ctx, named.ID, tx.ID); err != nil {
+		t.Fatalf("merchant_reference = order number: %v", err)
+	}
 }
 
 // An authorization that does not cover the order (too little, or another

@@ -127,15 +127,17 @@ type Plan struct {
 // plugin created), or its merchant_reference_2 is the order number (which
 // the plugin writes back after confirmation).
 //
-// A merchant_reference that is another order's id (a session this SDK made
-// for that order) is never overridden by the meta or the number: order
-// meta is writable by anyone with shop-manager rights.
+// The plugin's current versions name the session after the order number
+// (a merchant_reference equal to it belongs too). Any other numeric
+// merchant_reference names another order, by id or by number, and is never
+// overridden by the meta: order meta is writable by anyone with
+// shop-manager rights, the order number is not.
 func TransactionBelongs(o *woocommerce.Order, tx *dintero.Transaction) bool {
-	if tx.MerchantReference != "" && tx.MerchantReference == OrderReference(o.ID) {
+	if tx.MerchantReference != "" && (tx.MerchantReference == OrderReference(o.ID) || tx.MerchantReference == o.Number) {
 		return true
 	}
 	if id, err := strconv.ParseInt(tx.MerchantReference, 10, 64); err == nil && id > 0 {
-		return false // another order's, as this SDK names them
+		return false // another order's
 	}
 	if m, ok := o.Meta(MetaPluginMerchantReference); ok && m.StringValue() != "" && tx.MerchantReference == m.StringValue() {
 		return true
