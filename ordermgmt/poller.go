@@ -36,6 +36,12 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 		defer wg.Done()
 		defer func() { <-sem }()
 		_, err := e.Reconcile(ctx, id)
+		if handled(err) {
+			// Dealt with on the order (a note asks for manual handling,
+			// or a movement waits): polling again changes nothing, and a
+			// failure would hold the poller's watermark back for good.
+			err = nil
+		}
 		if err != nil && due {
 			// Nothing else brings it back: the next poll tries again.
 			e.markDue(id, e.now())
