@@ -204,18 +204,23 @@ func (e *Engine) Plan(ctx context.Context, orderID int64) (*Plan, error) {
 // is recorded lazily is on the order already (then only its key is
 // recorded).
 func (e *Engine) plan(ctx context.Context, st State) (*Plan, error) {
-	var notes []*woocommerce.Note
-	if st.Notes == nil && mayHaveAutomaticRefund(st, &e.settings) {
+	// The order's notes, read at most once and only when they matter.
+	notes := func() ([]*woocommerce.Note, error) {
+		if st.Notes == nil {
+			ns, _, err := e.wc.Notes.List(ctx, st.Order.ID, woocommerce.NotesInternal)
+			if err != nil {
+				return nil, err
+			}
+			st.Notes = append([]*woocommerce.Note{}, ns...)
+		}
+		return st.Notes, nil
+	}
+	if mayHaveAutomaticRefund(st, &e.settings) {
 		// Only WooCommerce's note tells its automatic refund record from
 		// a full refund recorded by hand with the same words.
-		ns, _, err := e.wc.Notes.List(ctx, st.Order.ID, woocommerce.NotesInternal)
-		if err != nil {
+		if _, err := notes(); err != nil {
 			return nil, err
 		}
-		if ns == nil {
-			ns = []*woocommerce.Note{}
-		}
-		st.Notes, notes = ns, ns
 	}
 	p, err := PlanState(st, e.settings)
 	if err != nil {
@@ -225,15 +230,11 @@ func (e *Engine) plan(ctx context.Context, st State) (*Plan, error) {
 		if a.Kind != ActNote || !lazyKey(a.NoteKey) {
 			continue
 		}
-		if notes == nil {
-			if notes, _, err = e.wc.Notes.List(ctx, st.Order.ID, woocommerce.NotesInternal); err != nil {
-				return nil, err
-			}
-			if notes == nil {
-				notes = []*woocommerce.Note{}
-			}
+		ns, err := notes()
+		if err != nil {
+			return nil, err
 		}
-		if hasNote(notes, a) {
+		if hasNote(ns, a) {
 			p.Actions[i].Kind = ActRecordNote
 		}
 	}
@@ -426,6 +427,19 @@ func notProcessed(err error) bool {
 		(apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusTooManyRequests)
 }
 
+// refusedForGood returns Dintero's answer when err is a decision about
+// the money: a 4xx other than 401 and 429, whose outcome is known. Other
+// errors (unknown outcomes, 5xx, a refused token, the rate limit, no
+// answer) say nothing about it: try again later.
+func refusedForGood(err error) (*dintero.APIError, bool) {
+	var apiErr *dintero.APIError
+	if !errors.As(err, &apiErr) || apiErr.OutcomeUnknown || apiErr.StatusCode >= 500 ||
+		apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusTooManyRequests {
+		return nil, false
+	}
+	return apiErr, true
+}
+
 // moveMoney does a capture, void or refund. It returns true when the money
 // moved (now or before: an event with the reference already exists), false
 // when Dintero refused for good (after noting why and, for a refund that
@@ -458,8 +472,8 @@ func (e *Engine) moveMoney(ctx context.Context, st State, a Action) (bool, error
 		}
 		return false, err
 	}
-	var apiErr *dintero.APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode >= 500 || apiErr.StatusCode == 401 || apiErr.StatusCode == 429 {
+	apiErr, definite := refusedForGood(err)
+	if !definite {
 		return false, err // not a decision about this money: try again later
 	}
 	// Refused for good. Perhaps because it was done already (another

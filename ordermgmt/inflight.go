@@ -150,14 +150,8 @@ func readAttempts(o *woocommerce.Order, now time.Time) (*attempts, error) {
 
 // latest is when the last recorded attempt of ref started.
 func (a *attempts) latest(ref string) (time.Time, bool) {
-	var t time.Time
-	found := false
-	for _, e := range a.entries {
-		if e.ref == ref && !e.deleted && (!found || e.started.After(t)) {
-			t, found = e.started, true
-		}
-	}
-	return t, found
+	t, ok := a.refs()[ref]
+	return t, ok
 }
 
 // refs are the references with a recorded attempt, and the last start.

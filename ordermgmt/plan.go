@@ -184,10 +184,14 @@ func noted(o *woocommerce.Order) map[string]bool {
 // fully refunded in store (cash)") is money already returned, and is
 // never sent to Dintero again.
 func automaticRefund(r *woocommerce.Refund, amount, refundedBefore, total int64, s *Settings) bool {
-	if marked(r) || len(r.LineItems)+len(r.ShippingLines)+len(r.FeeLines) != 0 || amount != total-refundedBefore {
-		return false
-	}
-	return slices.Contains(s.AutomaticRefundReasons, strings.TrimSpace(r.Reason))
+	return amount == total-refundedBefore && shapedLikeAutomatic(r, s)
+}
+
+// shapedLikeAutomatic reports whether r has the automatic record's shape:
+// not ours, an amount without lines, and exactly its (translated) reason.
+func shapedLikeAutomatic(r *woocommerce.Refund, s *Settings) bool {
+	return !marked(r) && len(r.LineItems)+len(r.ShippingLines)+len(r.FeeLines) == 0 &&
+		slices.Contains(s.AutomaticRefundReasons, strings.TrimSpace(r.Reason))
 }
 
 // coreRefundNoted reports whether WooCommerce wrote the note it adds after
@@ -208,13 +212,7 @@ func mayHaveAutomaticRefund(st State, s *Settings) bool {
 	if !s.isRefund(st.Order.Status) {
 		return false
 	}
-	for _, r := range st.Refunds {
-		if !marked(r) && len(r.LineItems)+len(r.ShippingLines)+len(r.FeeLines) == 0 &&
-			slices.Contains(s.AutomaticRefundReasons, strings.TrimSpace(r.Reason)) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(st.Refunds, func(r *woocommerce.Refund) bool { return shapedLikeAutomatic(r, s) })
 }
 
 func marked(r *woocommerce.Refund) bool {
@@ -255,6 +253,16 @@ func PlanState(st State, s Settings) (*Plan, error) {
 			done[key] = true
 		}
 	}
+	// block stops all money for the order: a note once, the failure
+	// status, and the reason Reconcile returns.
+	block := func(key, text string, why error) (*Plan, error) {
+		note(key, text)
+		if o.Status != s.FailureStatus {
+			add(Action{Kind: ActSetStatus, Status: s.FailureStatus})
+		}
+		p.Blocked = why
+		return p, nil
+	}
 	tx := st.Transaction
 	if tx == nil {
 		if s.isCapture(o.Status) || s.isCancel(o.Status) {
@@ -267,12 +275,8 @@ func PlanState(st State, s Settings) (*Plan, error) {
 	// a wrong transaction_id would void, refund or count as paid another
 	// customer's payment.
 	if !TransactionBelongs(o, tx) {
-		note("mismatch:"+tx.ID, fmt.Sprintf(NoteTransactionMismatch, tx.ID))
-		if o.Status != s.FailureStatus {
-			add(Action{Kind: ActSetStatus, Status: s.FailureStatus})
-		}
-		p.Blocked = fmt.Errorf("%w: order %d, transaction %s", ErrTransactionMismatch, o.ID, tx.ID)
-		return p, nil
+		return block("mismatch:"+tx.ID, fmt.Sprintf(NoteTransactionMismatch, tx.ID),
+			fmt.Errorf("%w: order %d, transaction %s", ErrTransactionMismatch, o.ID, tx.ID))
 	}
 	ls, err := NewLines(o, st.Refunds)
 	if err != nil {
@@ -284,12 +288,9 @@ func PlanState(st State, s Settings) (*Plan, error) {
 		return nil, err
 	}
 	if !strings.EqualFold(tx.Currency, o.Currency) {
-		note("currency:"+tx.ID, fmt.Sprintf(NoteAuthorizationMismatch, tx.Currency+" "+strconv.FormatInt(tx.Amount, 10)+" (minor units)", cur.Format(total)))
-		if o.Status != s.FailureStatus {
-			add(Action{Kind: ActSetStatus, Status: s.FailureStatus})
-		}
-		p.Blocked = fmt.Errorf("%w: order %d in %s, transaction %s in %s", ErrAuthorizationMismatch, o.ID, o.Currency, tx.ID, tx.Currency)
-		return p, nil
+		return block("currency:"+tx.ID,
+			fmt.Sprintf(NoteAuthorizationMismatch, tx.Currency+" "+strconv.FormatInt(tx.Amount, 10)+" (minor units)", cur.Format(total)),
+			fmt.Errorf("%w: order %d in %s, transaction %s in %s", ErrAuthorizationMismatch, o.ID, o.Currency, tx.ID, tx.Currency))
 	}
 	// Paid means authorized for the order: an authorization that does not
 	// cover its total must not move it on, and goods must not ship on it.

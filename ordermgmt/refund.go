@@ -271,9 +271,7 @@ func (e *Engine) recordRefund(ctx context.Context, orderID int64, req *woocommer
 // error to return otherwise; a definite refusal deletes the record and
 // notes why.
 func (e *Engine) refundFailed(ctx context.Context, orderID int64, txID string, recordID int64, ref string, err error, until time.Time) (bool, error) {
-	var apiErr *dintero.APIError
-	definite := errors.As(err, &apiErr) && !apiErr.OutcomeUnknown && apiErr.StatusCode < 500 &&
-		apiErr.StatusCode != 401 && apiErr.StatusCode != 429
+	apiErr, definite := refusedForGood(err)
 	if now, _, gerr := e.dt.Transactions.Get(ctx, txID, nil); gerr == nil && now.FindEvent(dintero.EventRefund, ref) != nil {
 		return true, nil
 	}
