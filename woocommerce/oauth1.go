@@ -25,13 +25,18 @@ const (
 )
 
 // OAuthSigner signs requests with one-legged OAuth 1.0a exactly as
-// WooCommerce checks them (class-wc-rest-authentication.php):
+// WooCommerce checks them (class-wc-rest-authentication.php,
+// check_oauth_signature):
 //
-//  1. every query parameter is signed, oauth_* or not;
-//  2. keys are sorted by byte order of their decoded form (PHP's strcmp);
+//  1. every query parameter is signed, oauth_* or not, as PHP parsed it
+//     ("k[]" keys as an array, the last of repeated keys, "." in a key's
+//     name as "_"; see OAuthBaseString);
+//  2. top-level keys are sorted by byte order (PHP's strcmp);
 //  3. keys and values are encoded with RFC 3986 (space is %20, ~ is kept);
 //  4. each "key=value" pair is encoded again and the pairs joined by %26;
-//  5. the base string is METHOD & encoded(site URL + path) & pairs;
+//  5. the base string is METHOD & encoded(home URL + path) & pairs, with
+//     the real HTTP method (never an override) and, for ?rest_route=
+//     requests, the home URL without its trailing slash;
 //  6. the key is consumer_secret + "&", and the MAC is base64-encoded.
 //
 // The URL signed is the one the request goes to, so the store URL given to
@@ -75,26 +80,22 @@ func (s *OAuthSigner) Sign(method string, u *url.URL) {
 
 // OAuthSignature computes the signature WooCommerce expects for a request
 // to siteURL (scheme, host and path; no query) with the given parameters.
-// oauth_signature itself, if present, is left out.
+// oauth_signature itself, if present, is left out. For a request through
+// ?rest_route=, siteURL is the home URL without its trailing slash
+// ("https://shop.example" or "https://shop.example/blog"), and rest_route
+// is one of the params.
 func OAuthSignature(consumerSecret string, sm SignatureMethod, method, siteURL string, params url.Values) string {
 	return base64.StdEncoding.EncodeToString(oauthMAC(consumerSecret, sm, OAuthBaseString(method, siteURL, params)))
 }
 
-// OAuthBaseString is the string WooCommerce signs.
+// OAuthBaseString is the string WooCommerce signs for a request to siteURL
+// with params, as the client sends them (keys in byte order, repeated
+// values in order). WooCommerce signs what PHP parsed into $_GET, so the
+// parameters are taken as PHP reads them: "k[]" and "k[0]" keys form an
+// array signed as k%5B0%5D, k%5B1%5D, …; a repeated plain key keeps its
+// last value; "." and " " in a key's name become "_".
 func OAuthBaseString(method, siteURL string, params url.Values) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		if k != "oauth_signature" {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys) // byte order, as PHP's uksort with strcmp
-	var pairs []string
-	for _, k := range keys {
-		// PHP keeps the last of repeated keys in $_GET.
-		vs := params[k]
-		pairs = append(pairs, rawURLEncode(rawURLEncode(k)+"="+rawURLEncode(vs[len(vs)-1])))
-	}
+	pairs := phpParseQuery(encodeQuery(params)).signedPairs()
 	return strings.ToUpper(method) + "&" + rawURLEncode(siteURL) + "&" + strings.Join(pairs, "%26")
 }
 
@@ -148,9 +149,17 @@ func encodeQuery(q url.Values) string {
 	return b.String()
 }
 
-// baseURL is the URL without query and fragment, as the server rebuilds it.
+// baseURL is the URL WooCommerce rebuilds for the base string: the home
+// URL plus the request path, without query. A request routed through
+// ?rest_route= goes to the home itself, and WordPress's home URL has no
+// trailing slash (get_home_url with an empty path), so neither has the
+// signed URL: http://shop.example, not http://shop.example/.
 func baseURL(u *url.URL) string {
-	return u.Scheme + "://" + u.Host + u.EscapedPath()
+	path := u.EscapedPath()
+	if u.Query().Has("rest_route") {
+		path = strings.TrimSuffix(path, "/")
+	}
+	return u.Scheme + "://" + u.Host + path
 }
 
 func randomNonce() string {

@@ -86,6 +86,14 @@ func WithOAuthClock(now func() time.Time, nonce func() string) Option {
 
 // WithQueryRouting routes requests through ?rest_route=/wc/v3/... for stores
 // with plain permalinks, which do not answer under /wp-json/.
+//
+// Version limits: WooCommerce authenticates API keys on this form only
+// from 11.1 on. WooCommerce 10.x and older run key authentication only for
+// URLs containing "wp-json/wc/", so every request here is answered 401
+// woocommerce_rest_cannot_view, whatever the credentials; such stores need
+// pretty permalinks. From 11.1 on, OAuth 1.0a signs the home URL without a
+// trailing slash, with rest_route as a signed parameter, which is what this
+// client sends.
 func WithQueryRouting() Option {
 	return func(c *config) error { c.queryRouting = true; return nil }
 }

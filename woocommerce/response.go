@@ -2,7 +2,6 @@ package woocommerce
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -31,19 +30,37 @@ func newResponse(r *transport.Response) *Response {
 	return resp
 }
 
-// nextPage reads the page number of the rel="next" link.
+// nextPage reads the page number of the rel="next" link. WooCommerce
+// echoes every request parameter into the link unencoded (add_query_arg
+// with encoding off), so a target may hold commas ("status=a,b"), spaces
+// and anything else: targets are read between their angle brackets, never
+// split on commas, and the page is read from the raw query.
 func nextPage(link string) int {
-	for _, part := range strings.Split(link, ",") {
-		target, params, ok := strings.Cut(strings.TrimSpace(part), ";")
-		if !ok || !strings.Contains(params, `rel="next"`) {
-			continue
-		}
-		u, err := url.Parse(strings.Trim(strings.TrimSpace(target), "<>"))
-		if err != nil {
+	for rest := link; ; {
+		open := strings.IndexByte(rest, '<')
+		if open < 0 {
 			return 0
 		}
-		n, _ := strconv.Atoi(u.Query().Get("page"))
-		return n
+		end := strings.IndexByte(rest[open:], '>')
+		if end < 0 {
+			return 0
+		}
+		target := rest[open+1 : open+end]
+		rest = rest[open+end+1:]
+		params := rest
+		if next := strings.IndexByte(rest, '<'); next >= 0 {
+			params = rest[:next]
+		}
+		if !strings.Contains(params, `rel="next"`) && !strings.Contains(params, "rel=next") {
+			continue
+		}
+		_, query, _ := strings.Cut(target, "?")
+		for _, pair := range strings.Split(query, "&") {
+			if v, ok := strings.CutPrefix(pair, "page="); ok {
+				n, _ := strconv.Atoi(v)
+				return n
+			}
+		}
+		return 0
 	}
-	return 0
 }
