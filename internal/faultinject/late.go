@@ -136,3 +136,10 @@ func (l *Late) Stop() {
 		l.done()
 	}
 }
+
+// Pending returns how many held requests and commits are not done yet.
+func (l *Late) Pending() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.running
+}

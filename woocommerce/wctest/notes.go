@@ -1,6 +1,7 @@
 package wctest
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 
@@ -8,38 +9,32 @@ import (
 )
 
 // addNote adds a note; the caller holds s.mu.
-func (s *Server) addNote(st *orderState, text string, customer, byUser bool) *woocommerce.Note {
+func (s *Server) addNote(o *order, text string, customer, byUser bool) *note {
 	author := "system"
 	if byUser {
 		author = s.cfg.userName
 	}
-	n := &woocommerce.Note{ID: s.newID(), Author: author, DateCreated: woocommerce.Time{Time: s.cfg.now().UTC()},
-		Note: text, CustomerNote: customer}
-	st.notes = append(st.notes, n)
+	n := &note{id: s.newID(), author: author, created: s.cfg.now().UTC(), text: text, customer: customer}
+	o.notes = append(o.notes, n)
 	return n
 }
 
-func noteJSON(n *woocommerce.Note) map[string]any {
-	return map[string]any{"id": n.ID, "author": n.Author, "date_created": wcDate(n.DateCreated),
-		"date_created_gmt": wcDate(n.DateCreated), "note": n.Note, "customer_note": n.CustomerNote}
-}
-
 func (s *Server) listNotes(w http.ResponseWriter, r *request) {
-	typ := r.q.Get("type")
+	typ := r.query("type")
 	if typ != "" && typ != "any" && typ != "customer" && typ != "internal" {
-		invalidParam(w, "type", "type is not one of any, customer, internal.")
+		invalidParam(w, "type", "rest_not_in_enum", "type is not one of any, customer, and internal.")
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.orderOr404(w, r, "woocommerce_rest_shop_order_invalid_id", http.StatusNotFound)
+	st, ok := s.orderOr(w, r, http.StatusNotFound)
 	if !ok {
 		return
 	}
 	out := []map[string]any{}
 	for i := len(st.notes) - 1; i >= 0; i-- {
 		n := st.notes[i]
-		if typ == "customer" && !n.CustomerNote || typ == "internal" && n.CustomerNote {
+		if typ == "customer" && !n.customer || typ == "internal" && n.customer {
 			continue
 		}
 		out = append(out, noteJSON(n))
@@ -50,13 +45,13 @@ func (s *Server) listNotes(w http.ResponseWriter, r *request) {
 func (s *Server) getNote(w http.ResponseWriter, r *request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.orderOr404(w, r, "woocommerce_rest_shop_order_invalid_id", http.StatusNotFound)
+	st, ok := s.orderOr(w, r, http.StatusNotFound)
 	if !ok {
 		return
 	}
 	id, _ := r.id(3)
 	for _, n := range st.notes {
-		if n.ID == id {
+		if n.id == id {
 			writeJSON(w, http.StatusOK, noteJSON(n))
 			return
 		}
@@ -65,46 +60,57 @@ func (s *Server) getNote(w http.ResponseWriter, r *request) {
 }
 
 func (s *Server) createNote(w http.ResponseWriter, r *request) {
-	var req struct {
-		Note         string `json:"note"`
-		CustomerNote bool   `json:"customer_note"`
-		AddedByUser  bool   `json:"added_by_user"`
+	var text string
+	if raw, ok := r.param("note"); ok {
+		json.Unmarshal(raw, &text)
 	}
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	if req.Note == "" {
+	customer, valid1 := r.boolParam("customer_note", false)
+	byUser, valid2 := r.boolParam("added_by_user", false)
+	if text == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"code": "rest_missing_callback_param",
 			"message": "Missing parameter(s): note", "data": map[string]any{"status": 400, "params": []string{"note"}}})
 		return
 	}
-	s.mu.Lock()
-	st, ok := s.orderOr404(w, r, "woocommerce_rest_order_invalid_id", http.StatusNotFound)
-	if !ok {
-		s.mu.Unlock()
+	if !valid1 || !valid2 {
+		var errs [][3]string
+		if !valid1 {
+			errs = append(errs, notBoolean("customer_note"))
+		}
+		if !valid2 {
+			errs = append(errs, notBoolean("added_by_user"))
+		}
+		invalidParams(w, errs)
 		return
 	}
-	n := s.addNote(st, req.Note, req.CustomerNote, req.AddedByUser)
+	s.mu.Lock()
+	id, _ := r.id(1)
+	o, ok := s.orders[id]
+	if !ok {
+		s.mu.Unlock()
+		wpError(w, http.StatusNotFound, "woocommerce_rest_order_invalid_id", "Invalid order ID.", 404)
+		return
+	}
+	n := s.addNote(o, text, customer, byUser)
 	out := noteJSON(n)
 	s.mu.Unlock()
-	w.Header().Set("Location", s.URL+"wp-json/wc/v3/orders/"+r.seg[1]+"/notes/"+itoa(n.ID))
+	w.Header().Set("Location", s.restURL("orders/"+itoa(id)+"/notes/"+itoa(n.id)))
 	writeJSON(w, http.StatusCreated, out)
 }
 
 func (s *Server) deleteNote(w http.ResponseWriter, r *request) {
-	if r.q.Get("force") != "true" && r.q.Get("force") != "1" {
+	if force, valid := r.boolParam("force", false); !valid || !force {
 		wpError(w, http.StatusNotImplemented, "woocommerce_rest_trash_not_supported", "Order notes do not support trashing.", 501)
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.orderOr404(w, r, "woocommerce_rest_shop_order_invalid_id", http.StatusNotFound)
+	st, ok := s.orderOr(w, r, http.StatusNotFound)
 	if !ok {
 		return
 	}
 	id, _ := r.id(3)
 	for i, n := range st.notes {
-		if n.ID == id {
+		if n.id == id {
 			st.notes = slices.Delete(st.notes, i, i+1)
 			writeJSON(w, http.StatusOK, noteJSON(n))
 			return
@@ -113,17 +119,18 @@ func (s *Server) deleteNote(w http.ResponseWriter, r *request) {
 	wpError(w, http.StatusNotFound, "woocommerce_rest_invalid_id", "Invalid resource ID.", 404)
 }
 
-// Notes returns an order's notes, oldest first.
+// Notes returns an order's notes, oldest first, decoded from the store's
+// JSON by the client's decoder.
 func (s *Server) Notes(orderID int64) []woocommerce.Note {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.orders[orderID]
+	o, ok := s.orders[orderID]
 	if !ok {
 		return nil
 	}
-	out := make([]woocommerce.Note, len(st.notes))
-	for i, n := range st.notes {
-		out[i] = *n
+	out := make([]woocommerce.Note, len(o.notes))
+	for i, n := range o.notes {
+		s.decode(noteJSON(n), &out[i])
 	}
 	return out
 }

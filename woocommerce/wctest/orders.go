@@ -10,440 +10,530 @@ import (
 	"time"
 
 	"github.com/dinterowoo/dinterowoo/woocommerce"
-	"github.com/shopspring/decimal"
 )
 
-type orderState struct {
-	o       *woocommerce.Order
-	notes   []*woocommerce.Note
-	refunds []*woocommerce.Refund
+// snapshot decodes the order's JSON, as GET shows it with the store's
+// decimals, through the client's decoder: every accessor call is a check
+// of that decoder as well. A failure is kept for DecodeError, and the
+// order comes back as far as it decoded. The caller holds s.mu.
+func (s *Server) snapshot(o *order) *woocommerce.Order {
+	var out woocommerce.Order
+	s.decode(s.renderOrder(o, s.cfg.dp), &out)
+	return &out
 }
 
-// snapshot returns a deep copy of the order as the API shows it (money
-// rounded to the store's decimals). The caller holds s.mu.
-func (s *Server) snapshot(st *orderState) *woocommerce.Order {
-	b, _ := json.Marshal(s.render(st, s.cfg.dp, nil))
-	var o woocommerce.Order
-	json.Unmarshal(b, &o)
-	return &o
+// decode renders v as the API would and decodes it into dst with the
+// client's decoder. The caller holds s.mu.
+func (s *Server) decode(v any, dst any) bool {
+	b, err := phpJSON(v)
+	if err == nil {
+		err = json.Unmarshal(b, dst)
+	}
+	if err != nil && s.decodeErr == nil {
+		s.decodeErr = fmt.Errorf("wctest: the client cannot decode what the store wrote: %w", err)
+	}
+	return err == nil
 }
 
-func wcDate(t woocommerce.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC().Format("2006-01-02T15:04:05")
+// DecodeError returns the first error the client's decoder gave on the
+// store's JSON in an accessor (Order, SeedOrder, Notes, Refunds), or nil.
+// The accessors decode what the API would send through the client, so an
+// error here is a bug in the client's decoding.
+func (s *Server) DecodeError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.decodeErr
 }
 
-func metaJSON(meta []woocommerce.Meta) []map[string]any {
-	out := []map[string]any{}
-	for _, m := range meta {
-		out = append(out, map[string]any{"id": m.ID, "key": m.Key, "value": json.RawMessage(m.Value)})
-	}
-	return out
-}
-
-func (s *Server) taxesJSON(taxes []woocommerce.Tax, shipping bool) []map[string]any {
-	out := []map[string]any{}
-	for _, t := range taxes {
-		sub := any(t.Subtotal.String())
-		if shipping {
-			sub = ""
-		}
-		out = append(out, map[string]any{"id": int64(t.ID), "total": t.Total.String(), "subtotal": sub})
-	}
-	return out
-}
-
-// render builds the order's JSON as WooCommerce writes it: money strings
-// with dp decimals, raw tax strings, a float price, dates in both forms.
-// fields, when set, keeps only those top-level keys (and id).
-func (s *Server) render(st *orderState, dp int32, fields []string) map[string]any {
-	o := st.o
-	m := func(d decimal.Decimal) string { return s.money(d, dp) }
-	lines := []map[string]any{}
-	for _, l := range o.LineItems {
-		lines = append(lines, map[string]any{
-			"id": l.ID, "name": l.Name, "parent_name": nil, "product_id": l.ProductID, "variation_id": l.VariationID,
-			"quantity": l.Quantity.IntPart(), "tax_class": l.TaxClass, "subtotal": m(l.Subtotal), "subtotal_tax": m(l.SubtotalTax),
-			"total": m(l.Total), "total_tax": m(l.TotalTax), "taxes": s.taxesJSON(l.Taxes, false),
-			"meta_data": metaJSON(l.MetaData), "sku": l.SKU, "price": json.Number(l.Price.String()), // a number, as WooCommerce's float
-			"image": map[string]any{"id": "", "src": ""},
-		})
-	}
-	shipping := []map[string]any{}
-	for _, l := range o.ShippingLines {
-		shipping = append(shipping, map[string]any{
-			"id": l.ID, "method_title": l.MethodTitle, "method_id": l.MethodID, "instance_id": l.InstanceID,
-			"total": m(l.Total), "total_tax": m(l.TotalTax), "taxes": s.taxesJSON(l.Taxes, true), "meta_data": metaJSON(l.MetaData),
-		})
-	}
-	fees := []map[string]any{}
-	for _, l := range o.FeeLines {
-		fees = append(fees, map[string]any{
-			"id": l.ID, "name": l.Name, "tax_class": l.TaxClass, "tax_status": l.TaxStatus,
-			"total": m(l.Total), "total_tax": m(l.TotalTax), "taxes": s.taxesJSON(l.Taxes, false), "meta_data": metaJSON(l.MetaData),
-		})
-	}
-	taxLines := []map[string]any{}
-	for _, t := range o.TaxLines {
-		taxLines = append(taxLines, map[string]any{
-			"id": t.ID, "rate_code": t.RateCode, "rate_id": int64(t.RateID), "label": t.Label, "compound": t.Compound,
-			"rate_percent": json.Number(t.RatePercent.String()), "tax_total": m(t.TaxTotal), "shipping_tax_total": m(t.ShippingTaxTotal), "meta_data": metaJSON(t.MetaData),
-		})
-	}
-	coupons := []map[string]any{}
-	for _, c := range o.CouponLines {
-		coupons = append(coupons, map[string]any{"id": c.ID, "code": c.Code, "discount": m(c.Discount),
-			"discount_tax": m(c.DiscountTax), "meta_data": metaJSON(c.MetaData)})
-	}
-	refunds := []map[string]any{}
-	for i := len(st.refunds) - 1; i >= 0; i-- {
-		r := st.refunds[i]
-		refunds = append(refunds, map[string]any{"id": r.ID, "reason": r.Reason, "total": m(r.Amount.Neg())})
-	}
-	out := map[string]any{
-		"id": o.ID, "parent_id": o.ParentID, "number": o.Number, "order_key": o.OrderKey, "created_via": o.CreatedVia,
-		"version": o.Version, "status": string(o.Status), "currency": o.Currency,
-		"date_created": wcDate(o.DateCreated), "date_created_gmt": wcDate(o.DateCreated),
-		"date_modified": wcDate(o.DateModified), "date_modified_gmt": wcDate(o.DateModified),
-		"date_paid": wcDate(o.DatePaid), "date_paid_gmt": wcDate(o.DatePaid),
-		"date_completed": wcDate(o.DateCompleted), "date_completed_gmt": wcDate(o.DateCompleted),
-		"discount_total": m(o.DiscountTotal), "discount_tax": m(o.DiscountTax), "shipping_total": m(o.ShippingTotal),
-		"shipping_tax": m(o.ShippingTax), "cart_tax": m(o.CartTax), "total": m(o.Total), "total_tax": m(o.TotalTax),
-		"prices_include_tax": o.PricesIncludeTax, "customer_id": o.CustomerID, "customer_ip_address": "",
-		"customer_user_agent": "", "customer_note": o.CustomerNote, "billing": o.Billing, "shipping": o.Shipping,
-		"payment_method": o.PaymentMethod, "payment_method_title": o.PaymentMethodTitle, "transaction_id": o.TransactionID,
-		"cart_hash": "", "meta_data": metaJSON(o.MetaData), "line_items": lines, "tax_lines": taxLines,
-		"shipping_lines": shipping, "fee_lines": fees, "coupon_lines": coupons, "refunds": refunds,
-		"payment_url": s.URL + "checkout/order-pay/" + strconv.FormatInt(o.ID, 10) + "/",
-		"_links":      map[string]any{"self": []map[string]string{{"href": s.URL + "wp-json/wc/v3/orders/" + strconv.FormatInt(o.ID, 10)}}},
-	}
-	if len(fields) > 0 {
-		for k := range out {
-			if k != "id" && !slices.Contains(fields, k) {
-				delete(out, k)
-			}
+func (s *Server) orderOr(w http.ResponseWriter, r *request, status int) (*order, bool) {
+	if id, ok := r.id(1); ok {
+		if o, found := s.orders[id]; found {
+			return o, true
 		}
 	}
-	return out
-}
-
-func (s *Server) orderOr404(w http.ResponseWriter, r *request, code string, status int) (*orderState, bool) {
-	id, ok := r.id(1)
-	if ok {
-		if st, found := s.orders[id]; found {
-			return st, true
-		}
-	}
-	wpError(w, status, code, "Invalid ID.", status)
+	// GET and DELETE answer 404, an update 400 (CRUD 136–141, 245–250).
+	wpError(w, status, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.", status)
 	return nil, false
 }
+
+// fields is _fields as a list; commas or spaces separate.
+func fields(r *request) []string { return r.get.list("_fields") }
 
 func (s *Server) getOrder(w http.ResponseWriter, r *request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.orderOr404(w, r, "woocommerce_rest_shop_order_invalid_id", http.StatusNotFound)
+	o, ok := s.orderOr(w, r, http.StatusNotFound)
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, s.render(st, s.dp(r), fields(r)))
+	out := s.renderOrder(o, s.dp(r))
+	linksOf := out["_links"]
+	out = filterFields(out, fields(r))
+	out["_links"] = linksOf // added after the filter on single objects (SRV 588–595)
+	writeJSON(w, http.StatusOK, out)
 }
 
-func fields(r *request) []string {
-	if f := r.q.Get("_fields"); f != "" {
-		return strings.Split(f, ",")
-	}
-	return nil
+// listParams are GET /orders' validated parameters (CRUD 568–707, O2
+// 2067–2124).
+type listParams struct {
+	page, perPage, offset      int
+	after, before              time.Time
+	modAfter, modBefore        time.Time
+	statuses                   []string
+	include, exclude           map[int64]bool
+	includeOrder               []int64
+	orderBy, dir, search       string
+	customer                   int64
+	hasCustomer, filterInclude bool
 }
 
-// listValues reads an array parameter given as "a,b" or as a[]=a&a[]=b.
-func listValues(r *request, name string) []string {
-	var out []string
-	for _, v := range append(r.q[name], r.q[name+"[]"]...) {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
-}
-
-func (s *Server) listOrders(w http.ResponseWriter, r *request) {
-	page, perPage := 1, 10
-	if v := r.q.Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			invalidParam(w, "page", "page must be greater than or equal to 1")
+func (s *Server) readListParams(r *request) (listParams, [][3]string) {
+	p := listParams{page: 1, perPage: 10, orderBy: "date", dir: "desc"}
+	var errs [][3]string
+	intParam := func(name string, min, max int, msg string, dst *int) {
+		if !r.get.has(name) {
 			return
 		}
-		page = n
-	}
-	if v := r.q.Get("per_page"); v != "" {
+		v, ok := r.get.get(name)
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			invalidParam(w, "per_page", "per_page must be between 1 (inclusive) and 100 (inclusive)")
+		if !ok || err != nil || n < min || n > max {
+			errs = append(errs, [3]string{name, "rest_out_of_bounds", msg})
 			return
 		}
-		perPage = n
+		*dst = n
 	}
-	// dates_are_gmt needs no handling: the store's time zone is UTC, so
-	// local and GMT times agree.
-	parseTime := func(name string) (time.Time, bool) {
-		v := r.q.Get(name)
+	intParam("page", 1, 1<<31-1, "page must be greater than or equal to 1", &p.page)
+	intParam("per_page", 1, 100, "per_page must be between 1 (inclusive) and 100 (inclusive)", &p.perPage)
+	intParam("offset", 0, 1<<31-1, "offset is not of type integer.", &p.offset)
+	timeParam := func(name string, dst *time.Time) {
+		v := r.query(name)
 		if v == "" {
-			return time.Time{}, true
+			return
 		}
 		t, err := time.ParseInLocation("2006-01-02T15:04:05", v, time.UTC)
 		if err != nil {
 			t, err = time.Parse(time.RFC3339, v)
 		}
 		if err != nil {
-			invalidParam(w, name, "Invalid date.")
-			return time.Time{}, false
+			errs = append(errs, [3]string{name, "rest_invalid_date", "Invalid date."})
+			return
 		}
-		return t.UTC(), true
+		*dst = t.UTC()
 	}
-	after, ok1 := parseTime("after")
-	before, ok2 := parseTime("before")
-	modAfter, ok3 := parseTime("modified_after")
-	modBefore, ok4 := parseTime("modified_before")
-	if !ok1 || !ok2 || !ok3 || !ok4 {
-		return
+	// dates_are_gmt needs no handling: the store's time zone is UTC.
+	timeParam("after", &p.after)
+	timeParam("before", &p.before)
+	timeParam("modified_after", &p.modAfter)
+	timeParam("modified_before", &p.modBefore)
+	enum := append([]string{"any", "trash"}, s.writeStatuses()...)
+	for i, st := range r.get.list("status") {
+		if !slices.Contains(enum, st) {
+			name := "status[" + strconv.Itoa(i) + "]"
+			errs = append(errs, [3]string{"status", "rest_not_in_enum", name + " is not one of " + wpList(enum) + "."})
+			break
+		}
+		p.statuses = append(p.statuses, st)
 	}
-	statuses := listValues(r, "status")
 	ids := func(name string) map[int64]bool {
 		m := map[int64]bool{}
-		for _, v := range listValues(r, name) {
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-				m[n] = true
+		for _, v := range r.get.list(name) {
+			n, _ := strconv.ParseInt(v, 10, 64) // absint: "abc" is 0
+			if n < 0 {
+				n = -n
 			}
+			if name == "include" && !m[n] {
+				p.includeOrder = append(p.includeOrder, n)
+			}
+			m[n] = true
 		}
 		return m
 	}
-	include, exclude := ids("include"), ids("exclude")
-	orderBy, dir := r.q.Get("orderby"), r.q.Get("order")
-	if orderBy == "" {
-		orderBy = "date"
+	p.include, p.exclude = ids("include"), ids("exclude")
+	p.filterInclude = r.get.has("include") && len(p.include) > 0
+	if v := r.query("orderby"); v != "" {
+		p.orderBy = v
 	}
-	if !slices.Contains([]string{"date", "id", "include", "title", "slug", "modified"}, orderBy) {
-		invalidParam(w, "orderby", "orderby is not one of date, id, include, title, slug, modified.")
-		return
+	if !slices.Contains([]string{"date", "id", "include", "title", "slug", "modified"}, p.orderBy) {
+		errs = append(errs, [3]string{"orderby", "rest_not_in_enum", "orderby is not one of date, id, include, title, slug, and modified."})
 	}
-	if dir == "" {
-		dir = "desc"
+	if v := r.query("order"); v != "" {
+		p.dir = v
 	}
-	if dir != "asc" && dir != "desc" {
-		invalidParam(w, "order", "order is not one of asc, desc.")
-		return
+	if p.dir != "asc" && p.dir != "desc" {
+		errs = append(errs, [3]string{"order", "rest_not_in_enum", "order is not one of asc and desc."})
 	}
-	search := strings.ToLower(r.q.Get("search"))
+	if v := r.query("customer"); v != "" {
+		p.customer, _ = strconv.ParseInt(v, 10, 64)
+		p.hasCustomer = true
+	}
+	p.search = strings.ToLower(r.query("search"))
+	return p, errs
+}
 
+func (p *listParams) matches(o *order) bool {
+	anyStatus := len(p.statuses) == 0 || slices.Contains(p.statuses, "any")
+	switch {
+	case !anyStatus && !slices.Contains(p.statuses, o.status),
+		anyStatus && o.status == "trash",
+		p.filterInclude && !p.include[o.id], p.exclude[o.id],
+		p.hasCustomer && o.customerID != p.customer,
+		!p.after.IsZero() && !o.created.After(p.after), !p.before.IsZero() && !o.created.Before(p.before),
+		!p.modAfter.IsZero() && !o.modified.After(p.modAfter), !p.modBefore.IsZero() && !o.modified.Before(p.modBefore),
+		p.search != "" && !strings.Contains(strings.ToLower(o.number+" "+o.billing["email"]+" "+o.billing["first_name"]+" "+o.billing["last_name"]), p.search):
+		return false
+	}
+	return true
+}
+
+func (s *Server) listOrders(w http.ResponseWriter, r *request) {
+	p, errs := s.readListParams(r)
+	if len(errs) > 0 {
+		invalidParams(w, errs)
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var match []*orderState
+	var match []*order
 	for _, id := range s.order {
-		st := s.orders[id]
-		o := st.o
-		switch {
-		case len(statuses) > 0 && !slices.Contains(statuses, "any") && !slices.Contains(statuses, string(o.Status)),
-			len(statuses) == 0 && o.Status == woocommerce.StatusTrash,
-			len(include) > 0 && !include[o.ID], exclude[o.ID],
-			!after.IsZero() && !o.DateCreated.After(after), !before.IsZero() && !o.DateCreated.Before(before),
-			!modAfter.IsZero() && !o.DateModified.After(modAfter), !modBefore.IsZero() && !o.DateModified.Before(modBefore),
-			search != "" && !strings.Contains(strings.ToLower(o.Number+" "+o.Billing.Email+" "+o.Billing.FirstName+" "+o.Billing.LastName), search):
-			continue
+		if o := s.orders[id]; p.matches(o) {
+			match = append(match, o)
 		}
-		match = append(match, st)
 	}
-	slices.SortStableFunc(match, func(a, b *orderState) int {
+	slices.SortStableFunc(match, func(a, b *order) int {
 		var c int
-		switch orderBy {
+		switch p.orderBy {
 		case "modified":
-			c = a.o.DateModified.Compare(b.o.DateModified.Time)
+			c = a.modified.Compare(b.modified)
 		case "date":
-			c = a.o.DateCreated.Compare(b.o.DateCreated.Time)
+			c = a.created.Compare(b.created)
+		case "include":
+			c = slices.Index(p.includeOrder, a.id) - slices.Index(p.includeOrder, b.id)
 		}
 		if c == 0 {
-			c = int(a.o.ID - b.o.ID) // WordPress's hidden tie-break on ID
+			c = int(a.id - b.id) // the ID tie-break WooCommerce adds
 		}
-		if dir == "desc" {
+		if p.dir == "desc" && p.orderBy != "include" {
 			c = -c
 		}
 		return c
 	})
 	total := len(match)
-	pages := (total + perPage - 1) / perPage
-	start := min((page-1)*perPage, total)
-	end := min(start+perPage, total)
+	pages := (total + p.perPage - 1) / p.perPage
+	start := min((p.page-1)*p.perPage+p.offset, total)
+	end := min(start+p.perPage, total)
 	out := []map[string]any{}
 	dp, f := s.dp(r), fields(r)
-	for _, st := range match[start:end] {
-		out = append(out, s.render(st, dp, f))
+	for _, o := range match[start:end] {
+		rendered := s.renderOrder(o, dp)
+		if !slices.Contains(f, "_links") {
+			delete(rendered, "_links") // list items carry _links only on request
+		}
+		out = append(out, filterFields(rendered, f))
 	}
 	w.Header().Set("X-WP-Total", strconv.Itoa(total))
 	w.Header().Set("X-WP-TotalPages", strconv.Itoa(pages))
-	var links []string
-	link := func(p int, rel string) string {
-		q := r.r.URL.Query()
-		q.Set("page", strconv.Itoa(p))
-		u := *r.r.URL
-		u.RawQuery = q.Encode()
-		return fmt.Sprintf(`<%s%s>; rel="%s"`, strings.TrimSuffix(s.URL, "/"), u.RequestURI(), rel)
-	}
-	if page > 1 && page <= pages+1 {
-		links = append(links, link(page-1, "prev"))
-	}
-	if page < pages {
-		links = append(links, link(page+1, "next"))
-	}
-	if len(links) > 0 {
-		w.Header().Set("Link", strings.Join(links, ", "))
+	if l := s.pageLinks(r, p.page, pages); l != "" {
+		w.Header().Set("Link", l)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-// orderUpdate is what an update may carry.
-type orderUpdate struct {
-	Status             *string            `json:"status"`
-	TransactionID      *string            `json:"transaction_id"`
-	CustomerNote       *string            `json:"customer_note"`
-	PaymentMethod      *string            `json:"payment_method"`
-	PaymentMethodTitle *string            `json:"payment_method_title"`
-	SetPaid            *bool              `json:"set_paid"`
-	ManualUpdate       *bool              `json:"manual_update"`
-	MetaData           []woocommerce.Meta `json:"meta_data"`
-	LineItems          json.RawMessage    `json:"line_items"`
-	ShippingLines      json.RawMessage    `json:"shipping_lines"`
-	FeeLines           json.RawMessage    `json:"fee_lines"`
-	CouponLines        json.RawMessage    `json:"coupon_lines"`
+// pageLinks is the Link header of a list (CRUD 367–447): prev when page >
+// 1, pointing at min(page-1, total pages) (so page=0 on an empty list);
+// next when there are more pages. The URL is rest_url plus every query
+// parameter the request had, credentials included, added unencoded.
+func (s *Server) pageLinks(r *request, page, pages int) string {
+	link := func(n int, rel string) string {
+		q := newPHPVars()
+		for _, k := range r.get.order {
+			if k != "page" {
+				q.put(k, r.get.m[k])
+			}
+		}
+		q.put("page", &phpValue{str: strconv.Itoa(n)})
+		return "<" + s.restURL(strings.Join(r.seg, "/")) + "?" + q.encodeRaw() + `>; rel="` + rel + `"`
+	}
+	var out []string
+	if page > 1 {
+		out = append(out, link(min(page-1, pages), "prev"))
+	}
+	if pages > page {
+		out = append(out, link(page+1, "next"))
+	}
+	return strings.Join(out, ", ")
 }
 
-// knownStatuses are the statuses the store accepts on write.
-var knownStatuses = []woocommerce.Status{
-	woocommerce.StatusPending, woocommerce.StatusProcessing, woocommerce.StatusOnHold, woocommerce.StatusCompleted,
-	woocommerce.StatusCancelled, woocommerce.StatusRefunded, woocommerce.StatusFailed, woocommerce.StatusCheckoutDraft,
-	woocommerce.StatusManualReview,
+// orderUpdate is what an order update carries, read from the request's
+// parameters.
+type orderUpdate struct {
+	status, transactionID, customerNote, paymentMethod, paymentMethodTitle *string
+	setPaid, manualUpdate                                                  bool
+	meta                                                                   []metaUpdate
+	billing, shipping                                                      map[string]*string
+	editsLines                                                             bool
+}
+
+// metaUpdate is one meta_data entry of an update.
+type metaUpdate struct {
+	id    int64
+	hasID bool
+	key   string
+	value json.RawMessage // nil or null deletes
+}
+
+// readUpdate reads an update from params (the JSON body, the form body,
+// the query, in WordPress's precedence), validating as the schema does.
+func (s *Server) readUpdate(param func(string) (json.RawMessage, bool)) (*orderUpdate, [][3]string) {
+	u := &orderUpdate{}
+	var errs [][3]string
+	str := func(name string) *string {
+		raw, ok := param(name)
+		if !ok || string(raw) == "null" {
+			return nil
+		}
+		var v string
+		if json.Unmarshal(raw, &v) != nil {
+			errs = append(errs, [3]string{name, "rest_invalid_type", name + " is not of type string."})
+			return nil
+		}
+		return &v
+	}
+	u.status = str("status")
+	u.transactionID = str("transaction_id")
+	u.customerNote = str("customer_note")
+	u.paymentMethod = str("payment_method")
+	u.paymentMethodTitle = str("payment_method_title")
+	if u.status != nil && !s.statusKnown(*u.status) && *u.status != "auto-draft" {
+		errs = append(errs, [3]string{"status", "rest_not_in_enum", "status is not one of " + wpList(s.writeStatuses()) + "."})
+	}
+	for _, name := range []string{"set_paid", "manual_update"} {
+		raw, ok := param(name)
+		if !ok {
+			continue
+		}
+		v, valid := wpBool(raw)
+		if !valid {
+			errs = append(errs, notBoolean(name))
+		}
+		if name == "set_paid" {
+			u.setPaid = v
+		} else {
+			u.manualUpdate = v
+		}
+	}
+	if raw, ok := param("meta_data"); ok && string(raw) != "null" {
+		var list []map[string]json.RawMessage
+		if json.Unmarshal(raw, &list) != nil {
+			errs = append(errs, [3]string{"meta_data", "rest_invalid_type", "meta_data is not of type array."})
+		}
+		for _, e := range list {
+			var m metaUpdate
+			json.Unmarshal(e["key"], &m.key)
+			m.value = e["value"]
+			if idRaw, ok := e["id"]; ok {
+				// Only a strict integer id names an entry (DATA 738–790).
+				if n, err := strconv.ParseInt(string(idRaw), 10, 64); err == nil {
+					m.id, m.hasID = n, true
+				}
+			}
+			u.meta = append(u.meta, m)
+		}
+	}
+	for _, a := range []struct {
+		name string
+		dst  *map[string]*string
+		keys []string
+	}{{"billing", &u.billing, billingKeys}, {"shipping", &u.shipping, shippingKeys}} {
+		raw, ok := param(a.name)
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		var m map[string]*string
+		if json.Unmarshal(raw, &m) != nil {
+			errs = append(errs, [3]string{a.name, "rest_invalid_type", a.name + " is not of type object."})
+			continue
+		}
+		if a.name == "billing" {
+			if e, ok := m["email"]; ok && e != nil && (*e == "" || !strings.Contains(*e, "@")) {
+				errs = append(errs, [3]string{"billing", "rest_invalid_email", "Invalid email address."})
+			}
+		}
+		*a.dst = map[string]*string{}
+		for k, v := range m {
+			if slices.Contains(a.keys, k) { // unknown keys are ignored (O2 854–860)
+				(*a.dst)[k] = v
+			}
+		}
+	}
+	for _, name := range []string{"line_items", "shipping_lines", "fee_lines", "coupon_lines"} {
+		if raw, ok := param(name); ok && string(raw) != "null" && string(raw) != "[]" {
+			u.editsLines = true
+		}
+	}
+	return u, errs
 }
 
 func (s *Server) updateOrder(w http.ResponseWriter, r *request) {
-	var u orderUpdate
-	if !decodeBody(w, r, &u) {
+	// Validation runs before the order is looked up (SRV 1114–1121).
+	u, errs := s.readUpdate(r.param)
+	if len(errs) > 0 {
+		invalidParams(w, errs)
+		return
+	}
+	if u.editsLines {
+		wpError(w, http.StatusBadRequest, "wctest_lines_not_editable", "wctest does not edit order lines.", 400)
 		return
 	}
 	s.mu.Lock()
-	st, ok := s.orderOr404(w, r, "woocommerce_rest_shop_order_invalid_id", http.StatusBadRequest)
+	o, ok := s.orderOr(w, r, http.StatusBadRequest)
 	if !ok {
 		s.mu.Unlock()
 		return
 	}
-	code, msg := s.applyUpdate(st, &u)
-	if code != "" {
-		s.mu.Unlock()
-		invalidParam(w, code, msg)
-		return
-	}
-	out := s.render(st, s.dp(r), nil)
-	id := st.o.ID
+	s.applyUpdate(o, u)
+	out := s.renderOrder(o, s.dp(r))
+	id := o.id
 	s.mu.Unlock()
 	s.fireWebhooks("order.updated", id)
 	writeJSON(w, http.StatusOK, out)
 }
 
-// applyUpdate applies a partial update with the status last, as
-// WooCommerce does; it returns a parameter name and message on a bad
-// update, having changed nothing. The caller holds s.mu.
-func (s *Server) applyUpdate(st *orderState, u *orderUpdate) (string, string) {
-	if len(u.LineItems) > 0 || len(u.ShippingLines) > 0 || len(u.FeeLines) > 0 || len(u.CouponLines) > 0 {
-		return "line_items", "wctest does not edit order lines"
-	}
-	if u.Status != nil && !slices.Contains(knownStatuses, woocommerce.Status(*u.Status)) {
-		return "status", "status is not one of " + joinStatuses() + "."
-	}
-	o := st.o
-	if u.TransactionID != nil {
-		o.TransactionID = *u.TransactionID
-	}
-	if u.CustomerNote != nil {
-		o.CustomerNote = *u.CustomerNote
-	}
-	if u.PaymentMethod != nil {
-		o.PaymentMethod = *u.PaymentMethod
-	}
-	if u.PaymentMethodTitle != nil {
-		o.PaymentMethodTitle = *u.PaymentMethodTitle
-	}
-	for _, m := range u.MetaData {
-		o.MetaData = s.upsertMeta(o.MetaData, m)
-	}
-	o.DateModified = woocommerce.Time{Time: s.cfg.now().UTC()}
-	if u.Status != nil {
-		s.setStatus(st, woocommerce.Status(*u.Status), u.ManualUpdate != nil && *u.ManualUpdate)
-	}
-	if u.SetPaid != nil && *u.SetPaid && o.DatePaid.IsZero() {
-		o.DatePaid = woocommerce.Time{Time: s.cfg.now().UTC()}
-		if o.Status == woocommerce.StatusPending {
-			s.setStatus(st, woocommerce.StatusProcessing, false)
+// applyUpdate is save_object (O3 256–330): fields and meta first, the
+// status last, then set_paid. The caller holds s.mu.
+func (s *Server) applyUpdate(o *order, u *orderUpdate) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
 		}
 	}
-	return "", ""
-}
-
-func joinStatuses() string {
-	s := make([]string, len(knownStatuses))
-	for i, st := range knownStatuses {
-		s[i] = string(st)
+	set(&o.transactionID, u.transactionID)
+	set(&o.customerNote, u.customerNote)
+	set(&o.paymentMethod, u.paymentMethod)
+	set(&o.paymentMethodTitle, u.paymentMethodTitle)
+	for k, v := range u.billing {
+		o.billing[k] = deref(v)
 	}
-	return strings.Join(s, ", ")
+	for k, v := range u.shipping {
+		o.shipping[k] = deref(v)
+	}
+	for _, m := range u.meta {
+		o.meta = s.updateMeta(o.meta, m)
+	}
+	o.modified = s.cfg.now().UTC()
+	if u.status != nil {
+		s.setStatus(o, *u.status, u.manualUpdate)
+	}
+	// set_paid acts only when the order still needs payment after the
+	// status change (O3 304–308): {status: processing, set_paid: true}
+	// on a pending order never calls payment_complete.
+	if u.setPaid && s.needsPayment(o) {
+		s.paymentComplete(o)
+	}
 }
 
-// upsertMeta updates the entry with the id, else the first with the key,
-// else adds one; a null value deletes.
-func (s *Server) upsertMeta(meta []woocommerce.Meta, m woocommerce.Meta) []woocommerce.Meta {
-	idx := -1
-	for i, e := range meta {
-		if m.ID != 0 && e.ID == m.ID || m.ID == 0 && e.Key == m.Key {
-			idx = i
-			break
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// needsPayment is WC_Order::needs_payment: pending or failed with a total
+// above zero (ORD 1804–1814).
+func (s *Server) needsPayment(o *order) bool {
+	return (o.status == "pending" || o.status == "failed") && o.total.IsPositive()
+}
+
+// paymentComplete is WC_Order::payment_complete (ORD 137–208): from
+// on-hold, pending, failed, cancelled or checkout-draft it sets date_paid
+// if empty and moves to processing without a status note, then notes
+// "Payment complete." (or "Payment via {title} ({transaction id})." when
+// the order has a transaction id).
+func (s *Server) paymentComplete(o *order) {
+	if !slices.Contains([]string{"on-hold", "pending", "failed", "cancelled", "checkout-draft"}, o.status) {
+		return
+	}
+	if o.paid.IsZero() {
+		o.paid = s.cfg.now().UTC()
+	}
+	o.status = "processing"
+	text := "Payment complete."
+	if o.transactionID != "" {
+		text = fmt.Sprintf("Payment via %s (%s).", o.paymentMethodTitle, o.transactionID)
+	}
+	s.addNote(o, text, false, false)
+}
+
+// updateMeta applies one meta_data entry as WC_Data::update_meta_data
+// does (DATA 521–562, 738–790):
+//   - an existing id: that entry is overwritten (the key may change);
+//   - an unknown id: every entry with the key is deleted and one added;
+//   - no id, the key exists: the first entry is updated, the other
+//     entries with that key are deleted;
+//   - no id, a new key: added;
+//   - a null or missing value: the entry (by id) or the key is deleted.
+func (s *Server) updateMeta(meta []metaEntry, m metaUpdate) []metaEntry {
+	del := len(m.value) == 0 || string(m.value) == "null"
+	if m.hasID {
+		if i := slices.IndexFunc(meta, func(e metaEntry) bool { return e.id == m.id }); i >= 0 {
+			if del {
+				return slices.Delete(meta, i, i+1)
+			}
+			meta[i].value = m.value
+			if m.key != "" {
+				meta[i].key = m.key
+			}
+			return meta
 		}
+		meta = slices.DeleteFunc(meta, func(e metaEntry) bool { return e.key == m.key })
+		if del {
+			return meta
+		}
+		return append(meta, metaEntry{id: s.newID(), key: m.key, value: m.value})
 	}
-	isNull := len(m.Value) == 0 || string(m.Value) == "null"
+	first := slices.IndexFunc(meta, func(e metaEntry) bool { return e.key == m.key })
 	switch {
-	case idx >= 0 && isNull:
-		return slices.Delete(meta, idx, idx+1)
-	case idx >= 0:
-		meta[idx].Value = m.Value
-		if m.Key != "" {
-			meta[idx].Key = m.Key
-		}
-		return meta
-	case isNull:
-		return meta
+	case del:
+		return slices.DeleteFunc(meta, func(e metaEntry) bool { return e.key == m.key })
+	case first < 0:
+		return append(meta, metaEntry{id: s.newID(), key: m.key, value: m.value})
 	}
-	return append(meta, woocommerce.Meta{ID: s.newID(), Key: m.Key, Value: m.Value})
+	meta[first].value = m.value
+	kept := meta[:first+1]
+	for _, e := range meta[first+1:] {
+		if e.key != m.key {
+			kept = append(kept, e)
+		}
+	}
+	return kept
 }
 
-// setStatus moves the order to a new status as WooCommerce's
-// status_transition does: the system note, the completed date, and on
-// refunded the automatic refund of what is left. The same status is a
-// no-op. The caller holds s.mu.
-func (s *Server) setStatus(st *orderState, to woocommerce.Status, byUser bool) {
-	from := st.o.Status
+// setStatus moves the order to a new status as status_transition does
+// (ORD 282–288, 352–374, 427–505): date_paid once on reaching processing
+// or completed, date_completed on every move to completed, on refunded
+// the automatic refund of what is left (its hook runs before the note),
+// then "Order status changed from {Label} to {Label}.". The same status is
+// no transition at all. The caller holds s.mu.
+func (s *Server) setStatus(o *order, to string, byUser bool) {
+	from := o.status
 	if from == to {
 		return
 	}
-	st.o.Status = to
+	o.status = to
 	now := s.cfg.now().UTC()
-	if to == woocommerce.StatusCompleted {
-		st.o.DateCompleted = woocommerce.Time{Time: now}
+	if (to == "processing" || to == "completed") && o.paid.IsZero() {
+		o.paid = now
 	}
-	if to == woocommerce.StatusRefunded {
-		// woocommerce_order_status_refunded fires inside the transition,
-		// before its note (ORD 427–505).
-		s.refundRemaining(st)
+	if to == "completed" {
+		o.completed = now
 	}
-	s.addNote(st, fmt.Sprintf("Order status changed from %s to %s.", from.Label(), to.Label()), false, byUser)
+	if to == "refunded" {
+		s.refundRemaining(o)
+	}
+	if slices.Contains([]string{"auto-draft", "draft", "new", "checkout-draft"}, from) {
+		return // leaving a draft writes no note (§2.9)
+	}
+	s.addNote(o, fmt.Sprintf("Order status changed from %s to %s.", s.label(from), s.label(to)), false, byUser)
 }
 
 func (s *Server) batchOrders(w http.ResponseWriter, r *request) {
@@ -452,8 +542,10 @@ func (s *Server) batchOrders(w http.ResponseWriter, r *request) {
 		Update []json.RawMessage `json:"update"`
 		Delete []int64           `json:"delete"`
 	}
-	if !decodeBody(w, r, &b) {
-		return
+	for name, dst := range map[string]any{"create": &b.Create, "update": &b.Update, "delete": &b.Delete} {
+		if raw, ok := r.body[name]; ok {
+			json.Unmarshal(raw, dst)
+		}
 	}
 	if n := len(b.Create) + len(b.Update) + len(b.Delete); n > 100 {
 		wpError(w, http.StatusRequestEntityTooLarge, "woocommerce_rest_request_entity_too_large",
@@ -476,37 +568,39 @@ func (s *Server) batchOrders(w http.ResponseWriter, r *request) {
 	if len(b.Update) > 0 {
 		updated := []any{}
 		for _, raw := range b.Update {
-			var u struct {
-				ID int64 `json:"id"`
-				orderUpdate
-			}
-			if err := json.Unmarshal(raw, &u); err != nil {
-				updated = append(updated, itemErr(0, "rest_invalid_json", err.Error(), 400))
+			var fieldsOf map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &fieldsOf); err != nil {
+				updated = append(updated, itemErr(0, "rest_invalid_json", "Invalid JSON body passed.", 400))
 				continue
 			}
-			st, ok := s.orders[u.ID]
-			if !ok {
-				updated = append(updated, itemErr(u.ID, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 400))
-				continue
+			var id int64
+			json.Unmarshal(fieldsOf["id"], &id)
+			u, errs := s.readUpdate(func(k string) (json.RawMessage, bool) { v, ok := fieldsOf[k]; return v, ok })
+			o, ok := s.orders[id]
+			switch {
+			case len(errs) > 0:
+				updated = append(updated, itemErr(id, "rest_invalid_param", "Invalid parameter(s): "+errs[0][0], 400))
+			case !ok:
+				updated = append(updated, itemErr(id, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 400))
+			case u.editsLines:
+				updated = append(updated, itemErr(id, "wctest_lines_not_editable", "wctest does not edit order lines.", 400))
+			default:
+				s.applyUpdate(o, u)
+				touched = append(touched, id)
+				updated = append(updated, s.renderOrder(o, s.dp(r)))
 			}
-			if code, msg := s.applyUpdate(st, &u.orderUpdate); code != "" {
-				updated = append(updated, itemErr(u.ID, "rest_invalid_param", msg, 400))
-				continue
-			}
-			touched = append(touched, u.ID)
-			updated = append(updated, s.render(st, s.dp(r), nil))
 		}
 		res["update"] = updated
 	}
 	if len(b.Delete) > 0 {
 		deleted := []any{}
 		for _, id := range b.Delete {
-			st, ok := s.orders[id]
+			o, ok := s.orders[id]
 			if !ok {
 				deleted = append(deleted, itemErr(id, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404))
 				continue
 			}
-			deleted = append(deleted, s.render(st, s.dp(r), nil))
+			deleted = append(deleted, s.renderOrder(o, s.dp(r)))
 			delete(s.orders, id)
 			s.order = slices.DeleteFunc(s.order, func(x int64) bool { return x == id })
 		}
@@ -523,25 +617,33 @@ func (s *Server) batchOrders(w http.ResponseWriter, r *request) {
 func (s *Server) Order(id int64) (*woocommerce.Order, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.orders[id]
+	o, ok := s.orders[id]
 	if !ok {
 		return nil, false
 	}
-	return s.snapshot(st), true
+	var out woocommerce.Order
+	if !s.decode(s.renderOrder(o, s.cfg.dp), &out) {
+		return nil, false
+	}
+	return &out, true
 }
 
 // SetStatus changes an order's status as a merchant would in the admin:
 // with the status note, the automatic refund on refunded, and the
-// order.updated webhook.
+// order.updated webhook. The status must be registered (see WithStatus).
 func (s *Server) SetStatus(id int64, status woocommerce.Status) error {
 	s.mu.Lock()
-	st, ok := s.orders[id]
+	o, ok := s.orders[id]
 	if !ok {
 		s.mu.Unlock()
 		return fmt.Errorf("wctest: no order %d", id)
 	}
-	st.o.DateModified = woocommerce.Time{Time: s.cfg.now().UTC()}
-	s.setStatus(st, status, true)
+	if !s.statusKnown(string(status)) {
+		s.mu.Unlock()
+		return fmt.Errorf("wctest: status %q is not registered (see WithStatus)", status)
+	}
+	o.modified = s.cfg.now().UTC()
+	s.setStatus(o, string(status), true)
 	s.mu.Unlock()
 	s.fireWebhooks("order.updated", id)
 	return nil

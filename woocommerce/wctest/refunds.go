@@ -3,7 +3,6 @@ package wctest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -30,140 +29,127 @@ func (f GatewayFunc) ProcessRefund(ctx context.Context, o woocommerce.Order, amo
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// refundLine is a line of a refund request, in either of the forms
-// WooCommerce reads: a list of {id, quantity, refund_total, refund_tax[]}
-// or its internal map {item_id: {qty, refund_total, refund_tax:{rate: amount}}}.
+// refundLine is a line of a refund request after R3's normalisation
+// (R3 40–91): {item_id: {qty, refund_total, refund_tax: {rate: amount}}}.
 type refundLine struct {
 	id       int64
 	qty      decimal.Decimal
 	total    decimal.Decimal
-	hasTotal bool
+	hasTotal bool // refund_total was numeric
 	taxes    map[int64]decimal.Decimal
+	rateIDs  []int64 // taxes' rates in the order given
 }
 
-func parseRefundLines(raw json.RawMessage) ([]refundLine, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
+// wcNumber reads a JSON number or numeric string as PHP's is_numeric and
+// a float cast would; anything else is absent.
+func wcNumber(raw json.RawMessage) (decimal.Decimal, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		s = string(raw)
 	}
-	type wireTax struct {
-		ID          int64           `json:"id"`
-		RefundTotal json.RawMessage `json:"refund_total"`
-	}
-	type wireLine struct {
-		ID          int64           `json:"id"`
+	d, err := decimal.NewFromString(s)
+	return d, err == nil
+}
+
+// parseRefundLines reads line_items in the list form clients send or the
+// map form WooCommerce uses inside. The field is readonly in the schema,
+// so nothing is validated: what cannot be read is empty.
+func parseRefundLines(raw json.RawMessage) []refundLine {
+	type wire struct {
+		ID          json.RawMessage `json:"id"`
 		Quantity    json.RawMessage `json:"quantity"`
 		Qty         json.RawMessage `json:"qty"`
 		RefundTotal json.RawMessage `json:"refund_total"`
 		RefundTax   json.RawMessage `json:"refund_tax"`
 	}
-	var list []wireLine
-	if raw[0] == '{' {
-		var m map[string]wireLine
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, err
+	var list []wire
+	if json.Unmarshal(raw, &list) != nil {
+		var m map[string]wire
+		if json.Unmarshal(raw, &m) != nil {
+			return nil
 		}
 		for k, l := range m {
-			l.ID, _ = strconv.ParseInt(k, 10, 64)
+			l.ID = json.RawMessage(k)
 			list = append(list, l)
 		}
-		slices.SortFunc(list, func(a, b wireLine) int { return int(a.ID - b.ID) })
-	} else if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, err
-	}
-	num := func(b json.RawMessage) (decimal.Decimal, bool, error) {
-		s := string(b)
-		if len(s) >= 2 && s[0] == '"' {
-			s = s[1 : len(s)-1]
-		}
-		if s == "" || s == "null" {
-			return decimal.Zero, false, nil
-		}
-		d, err := decimal.NewFromString(s)
-		return d, err == nil, err
+		slices.SortFunc(list, func(a, b wire) int { return slices.Compare(a.ID, b.ID) })
 	}
 	var out []refundLine
 	for _, l := range list {
-		rl := refundLine{id: l.ID, taxes: map[int64]decimal.Decimal{}}
+		id, _ := wcNumber(l.ID)
+		rl := refundLine{id: id.IntPart(), taxes: map[int64]decimal.Decimal{}}
 		q := l.Quantity
 		if len(q) == 0 {
 			q = l.Qty
 		}
-		var err error
-		if rl.qty, _, err = num(q); err != nil {
-			return nil, fmt.Errorf("quantity: %w", err)
+		rl.qty, _ = wcNumber(q)
+		rl.total, rl.hasTotal = wcNumber(l.RefundTotal)
+		var taxList []struct {
+			ID          json.RawMessage `json:"id"`
+			RefundTotal json.RawMessage `json:"refund_total"`
 		}
-		if rl.total, rl.hasTotal, err = num(l.RefundTotal); err != nil {
-			return nil, fmt.Errorf("refund_total: %w", err)
+		var taxMap map[string]json.RawMessage
+		add := func(idRaw, v json.RawMessage) {
+			rid, _ := wcNumber(idRaw)
+			d, _ := wcNumber(v)
+			if _, seen := rl.taxes[rid.IntPart()]; !seen {
+				rl.rateIDs = append(rl.rateIDs, rid.IntPart())
+			}
+			rl.taxes[rid.IntPart()] = rl.taxes[rid.IntPart()].Add(d)
 		}
-		if len(l.RefundTax) > 0 && string(l.RefundTax) != "null" {
-			if l.RefundTax[0] == '[' {
-				var taxes []wireTax
-				if err := json.Unmarshal(l.RefundTax, &taxes); err != nil {
-					return nil, err
-				}
-				for _, t := range taxes {
-					d, _, err := num(t.RefundTotal)
-					if err != nil {
-						return nil, fmt.Errorf("refund_tax: %w", err)
-					}
-					rl.taxes[t.ID] = rl.taxes[t.ID].Add(d)
-				}
-			} else {
-				var m map[string]json.RawMessage
-				if err := json.Unmarshal(l.RefundTax, &m); err != nil {
-					return nil, err
-				}
-				for k, v := range m {
-					id, _ := strconv.ParseInt(k, 10, 64)
-					d, _, err := num(v)
-					if err != nil {
-						return nil, fmt.Errorf("refund_tax: %w", err)
-					}
-					rl.taxes[id] = d
-				}
+		if json.Unmarshal(l.RefundTax, &taxList) == nil {
+			for _, t := range taxList {
+				add(t.ID, t.RefundTotal)
+			}
+		} else if json.Unmarshal(l.RefundTax, &taxMap) == nil {
+			keys := make([]string, 0, len(taxMap))
+			for k := range taxMap {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				add(json.RawMessage(k), taxMap[k])
 			}
 		}
 		out = append(out, rl)
 	}
-	return out, nil
+	return out
 }
 
 func (s *Server) createRefund(w http.ResponseWriter, r *request) {
-	var req struct {
-		Amount    json.RawMessage    `json:"amount"`
-		Reason    string             `json:"reason"`
-		APIRefund json.RawMessage    `json:"api_refund"`
-		LineItems json.RawMessage    `json:"line_items"`
-		MetaData  []woocommerce.Meta `json:"meta_data"`
-	}
-	if !decodeBody(w, r, &req) {
-		return
-	}
+	var errs [][3]string
 	var amount decimal.Decimal
-	amountGiven := len(req.Amount) > 0 && string(req.Amount) != "null"
-	if amountGiven {
-		if req.Amount[0] != '"' {
-			invalidParam(w, "amount", "amount is not of type string.")
-			return
-		}
+	amountGiven := false
+	if raw, ok := r.param("amount"); ok && string(raw) != "null" {
 		var str string
-		json.Unmarshal(req.Amount, &str)
-		d, err := decimal.NewFromString(str)
-		if err != nil {
-			amountGiven = false
-		} else {
-			amount = d
+		if json.Unmarshal(raw, &str) != nil {
+			errs = append(errs, [3]string{"amount", "rest_invalid_type", "amount is not of type string."})
 		}
+		amountGiven = true
+		amount, _ = wcNumber(json.RawMessage(strconv.Quote(str))) // wc_format_decimal: garbage is 0
 	}
-	// api_refund is true unless it is the JSON boolean false.
-	callGateway := string(req.APIRefund) != "false"
-	lines, err := parseRefundLines(req.LineItems)
-	if err != nil {
-		invalidParam(w, "line_items", err.Error())
+	// api_refund and api_restock default to true; only an absent key does
+	// (R2 855–860, RAPI 1514–1558).
+	callGateway, valid := r.boolParam("api_refund", true)
+	if !valid {
+		errs = append(errs, notBoolean("api_refund"))
+	}
+	if _, valid := r.boolParam("api_restock", true); !valid {
+		errs = append(errs, notBoolean("api_restock"))
+	}
+	var reason string
+	if raw, ok := r.param("reason"); ok {
+		json.Unmarshal(raw, &reason)
+	}
+	if len(errs) > 0 {
+		invalidParams(w, errs)
 		return
 	}
+	linesRaw, _ := r.param("line_items")
+	lines := parseRefundLines(linesRaw)
 	if !amountGiven {
-		amount = decimal.Zero
+		// Σ refund_total + Σ refund_tax, but only when every line has a
+		// numeric refund_total; otherwise the amount stays 0 (R3 40–91).
 		all := len(lines) > 0
 		for _, l := range lines {
 			all = all && l.hasTotal
@@ -177,59 +163,69 @@ func (s *Server) createRefund(w http.ResponseWriter, r *request) {
 			}
 		}
 	}
-	if amount.IsNegative() {
-		bareError(w, "woocommerce_rest_invalid_order_refund", "Refund amount must be greater than zero.", 400)
-		return
+	var meta []metaUpdate
+	if raw, ok := r.param("meta_data"); ok {
+		var list []map[string]json.RawMessage
+		json.Unmarshal(raw, &list)
+		for _, e := range list {
+			var m metaUpdate
+			json.Unmarshal(e["key"], &m.key)
+			m.value = e["value"]
+			meta = append(meta, m)
+		}
 	}
 
 	s.mu.Lock()
 	id, _ := r.id(1)
-	st, ok := s.orders[id]
+	o, ok := s.orders[id]
 	if !ok {
 		s.mu.Unlock()
 		bareError(w, "woocommerce_rest_invalid_order_id", "Invalid order ID.", 404)
 		return
 	}
-	// As get_remaining_refund_amount: rounded to the store's decimals.
-	remaining := st.o.Total.Sub(refundedTotal(st)).Round(s.cfg.dp)
-	if amount.GreaterThan(remaining) || amount.IsZero() && len(lines) == 0 {
+	if amount.IsNegative() {
+		s.mu.Unlock()
+		bareError(w, "woocommerce_rest_invalid_order_refund", "Refund amount must be greater than zero.", 400)
+		return
+	}
+	// get_remaining_refund_amount, at the store's decimals (OF 583). An
+	// amount of 0 is accepted.
+	if amount.Round(s.cfg.dp).GreaterThan(o.total.Sub(o.refunded()).Round(s.cfg.dp)) {
 		s.mu.Unlock()
 		bareError(w, "woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.", 500)
 		return
 	}
-	ref, msg := s.buildRefund(st, amount, req.Reason, lines)
-	if msg != "" {
-		s.mu.Unlock()
-		bareError(w, "woocommerce_rest_cannot_create_order_refund", msg, 500)
-		return
+	ref := s.buildRefund(o, amount, reason, lines)
+	for _, m := range meta {
+		ref.meta = s.updateMeta(ref.meta, m)
 	}
-	for _, m := range req.MetaData {
-		ref.MetaData = s.upsertMeta(ref.MetaData, m)
-	}
-	st.refunds = append(st.refunds, ref)
-	order := *s.snapshot(st)
+	o.refunds = append(o.refunds, ref)
+	snapshot := *s.snapshot(o)
 	s.mu.Unlock()
 
 	if callGateway {
-		err := s.gatewayRefund(r.r.Context(), order, amount, req.Reason)
-		if err != nil {
+		if err := s.gatewayRefund(r.r.Context(), snapshot, amount, reason); err != nil {
+			// The refund was saved before the gateway ran; it is deleted
+			// again (OF 764–798).
 			s.mu.Lock()
-			st.refunds = slices.DeleteFunc(st.refunds, func(x *woocommerce.Refund) bool { return x == ref })
+			o.refunds = slices.DeleteFunc(o.refunds, func(x *refund) bool { return x == ref })
 			s.mu.Unlock()
 			bareError(w, "woocommerce_rest_cannot_create_order_refund", err.Error(), 500)
 			return
 		}
-		ref.RefundedPayment = true
 	}
 	s.mu.Lock()
-	st.o.DateModified = woocommerce.Time{Time: s.cfg.now().UTC()}
-	if !st.o.Total.Sub(refundedTotal(st)).Round(s.cfg.dp).IsPositive() {
-		s.setStatus(st, woocommerce.StatusRefunded, false)
+	ref.refundedPayment = callGateway
+	o.modified = s.cfg.now().UTC()
+	if !o.total.Sub(o.refunded()).Round(s.cfg.dp).IsPositive() {
+		// Fully refunded: update_status('refunded'), whose automatic
+		// refund finds nothing left.
+		s.setStatus(o, "refunded", false)
 	}
-	out := s.refundJSON(ref, s.dp(r))
+	out := s.refundJSON(id, ref, s.dp(r))
 	s.mu.Unlock()
 	s.fireWebhooks("order.updated", id)
-	w.Header().Set("Location", s.URL+"wp-json/wc/v3/orders/"+itoa(id)+"/refunds/"+itoa(ref.ID))
+	w.Header().Set("Location", s.restURL("orders/"+itoa(id)+"/refunds/"+itoa(ref.id)))
 	writeJSON(w, http.StatusCreated, out)
 }
 
@@ -245,176 +241,113 @@ type gatewayMessage string
 
 func (m gatewayMessage) Error() string { return string(m) }
 
-func refundedTotal(st *orderState) decimal.Decimal {
-	sum := decimal.Zero
-	for _, r := range st.refunds {
-		sum = sum.Add(r.Amount)
-	}
-	return sum
-}
-
-// buildRefund makes the refund record with negative copies of the items
-// refunded, each with _refunded_item_id, as wc_create_refund does. It
-// returns a message when a line names no item of the order or takes more
-// than is left of it. The caller holds s.mu.
-func (s *Server) buildRefund(st *orderState, amount decimal.Decimal, reason string, lines []refundLine) (*woocommerce.Refund, string) {
-	ref := &woocommerce.Refund{ID: s.newID(), DateCreated: woocommerce.Time{Time: s.cfg.now().UTC()}, Amount: amount,
-		Reason: reason, RefundedBy: 1}
-	refunded := s.refundedPerItem(st)
-	neg := func(taxes map[int64]decimal.Decimal) []woocommerce.Tax {
-		var out []woocommerce.Tax
-		for id, v := range taxes {
-			out = append(out, woocommerce.Tax{ID: woocommerce.ID(id), Total: v.Neg(), Subtotal: v.Neg()})
-		}
-		slices.SortFunc(out, func(a, b woocommerce.Tax) int { return int(a.ID - b.ID) })
-		return out
-	}
-	taxSum := func(taxes map[int64]decimal.Decimal) decimal.Decimal {
-		t := decimal.Zero
-		for _, v := range taxes {
-			t = t.Add(v)
-		}
-		return t
-	}
+// buildRefund makes the refund as wc_create_refund does (OF 558–752).
+// Each line is a copy of the order item (its meta included) with
+// _refunded_item_id, total = subtotal = −refund_total, taxes =
+// −refund_tax with zeros dropped, quantity = −qty. A line naming no item
+// of the order is skipped silently, as is a line with no quantity, total
+// or tax; quantities and totals are not checked against what is left.
+// The refund gets negative tax_lines (update_taxes), and its amount is
+// what was asked, whatever the lines add up to. The caller holds s.mu.
+func (s *Server) buildRefund(o *order, amount decimal.Decimal, reason string, lines []refundLine) *refund {
+	ref := &refund{id: s.newID(), created: s.cfg.now().UTC(), amount: amount, reason: reason, refundedBy: 1}
 	for _, l := range lines {
-		meta := []woocommerce.Meta{metaEntry(s.newID(), "_refunded_item_id", itoa(l.id))}
-		done := refunded[l.id]
-		switch item := s.findItem(st.o, l.id).(type) {
-		case *woocommerce.LineItem:
-			if done.qty.Add(l.qty).GreaterThan(item.Quantity) {
-				return nil, fmt.Sprintf("Invalid refund quantity for item #%d.", l.id)
+		orig := o.item(l.id)
+		taxSum := decimal.Zero
+		for _, t := range l.taxes {
+			taxSum = taxSum.Add(t)
+		}
+		if orig == nil || l.qty.IsZero() && l.total.IsZero() && taxSum.IsZero() {
+			continue
+		}
+		cp := *orig
+		cp.id = s.newID()
+		cp.meta = nil
+		for _, m := range orig.meta {
+			cp.meta = append(cp.meta, metaEntry{id: s.newID(), key: m.key, value: m.value})
+		}
+		idJSON, _ := json.Marshal(itoa(l.id))
+		cp.meta = append(cp.meta, metaEntry{id: s.newID(), key: "_refunded_item_id", value: idJSON})
+		cp.total, cp.subtotal = l.total.Neg(), l.total.Neg()
+		cp.quantity = -l.qty.IntPart()
+		cp.taxes = nil
+		for _, rid := range l.rateIDs {
+			if v := l.taxes[rid]; !v.IsZero() {
+				cp.taxes = append(cp.taxes, taxAmount{rateID: rid, total: v.Neg(), subtotal: v.Neg()})
 			}
-			ref.LineItems = append(ref.LineItems, woocommerce.LineItem{ID: s.newID(), Name: item.Name, ProductID: item.ProductID,
-				Quantity: l.qty.Neg(), Subtotal: l.total.Neg(), Total: l.total.Neg(), SubtotalTax: taxSum(l.taxes).Neg(),
-				TotalTax: taxSum(l.taxes).Neg(), Taxes: neg(l.taxes), MetaData: meta})
-		case *woocommerce.ShippingLine:
-			ref.ShippingLines = append(ref.ShippingLines, woocommerce.ShippingLine{ID: s.newID(), MethodTitle: item.MethodTitle,
-				MethodID: item.MethodID, Total: l.total.Neg(), TotalTax: taxSum(l.taxes).Neg(), Taxes: neg(l.taxes), MetaData: meta})
-		case *woocommerce.FeeLine:
-			ref.FeeLines = append(ref.FeeLines, woocommerce.FeeLine{ID: s.newID(), Name: item.Name,
-				Total: l.total.Neg(), TotalTax: taxSum(l.taxes).Neg(), Taxes: neg(l.taxes), MetaData: meta})
+		}
+		cp.totalTax, cp.subtotalTax = taxSum.Neg(), taxSum.Neg()
+		switch orig.typ {
+		case itemShipping:
+			ref.shipping = append(ref.shipping, &cp)
+		case itemFee:
+			ref.fees = append(ref.fees, &cp)
 		default:
-			return nil, fmt.Sprintf("Invalid line item #%d.", l.id)
+			ref.lines = append(ref.lines, &cp)
 		}
 	}
-	return ref, ""
-}
-
-type itemRefunded struct{ qty, total, tax decimal.Decimal }
-
-// refundedPerItem sums what earlier refunds took of each order item.
-func (s *Server) refundedPerItem(st *orderState) map[int64]itemRefunded {
-	out := map[int64]itemRefunded{}
-	add := func(meta []woocommerce.Meta, qty, total, tax decimal.Decimal) {
-		m, ok := woocommerce.FindMeta(meta, "_refunded_item_id")
-		if !ok {
-			return
-		}
-		id, _ := strconv.ParseInt(m.StringValue(), 10, 64)
-		v := out[id]
-		v.qty, v.total, v.tax = v.qty.Add(qty.Abs()), v.total.Add(total.Abs()), v.tax.Add(tax.Abs())
-		out[id] = v
-	}
-	for _, r := range st.refunds {
-		for _, l := range r.LineItems {
-			add(l.MetaData, l.Quantity, l.Total, l.TotalTax)
-		}
-		for _, l := range r.ShippingLines {
-			add(l.MetaData, decimal.Zero, l.Total, l.TotalTax)
-		}
-		for _, l := range r.FeeLines {
-			add(l.MetaData, decimal.Zero, l.Total, l.TotalTax)
+	perRate := map[int64][2]decimal.Decimal{}
+	for _, list := range [][]*item{ref.lines, ref.fees, ref.shipping} {
+		for _, it := range list {
+			for _, t := range it.taxes {
+				v := perRate[t.rateID]
+				if it.typ == itemShipping {
+					v[1] = v[1].Add(t.total)
+				} else {
+					v[0] = v[0].Add(t.total)
+				}
+				perRate[t.rateID] = v
+			}
 		}
 	}
-	return out
-}
-
-func (s *Server) findItem(o *woocommerce.Order, id int64) any {
-	for i := range o.LineItems {
-		if o.LineItems[i].ID == id {
-			return &o.LineItems[i]
+	for _, tl := range o.taxLines {
+		if v, ok := perRate[tl.rateID]; ok {
+			ref.taxLines = append(ref.taxLines, &taxLine{id: s.newID(), rateID: tl.rateID, code: tl.code, label: tl.label,
+				compound: tl.compound, percent: tl.percent, taxTotal: v[0], shippingTaxTotal: v[1]})
 		}
 	}
-	for i := range o.ShippingLines {
-		if o.ShippingLines[i].ID == id {
-			return &o.ShippingLines[i]
-		}
-	}
-	for i := range o.FeeLines {
-		if o.FeeLines[i].ID == id {
-			return &o.FeeLines[i]
-		}
-	}
-	return nil
+	return ref
 }
 
 // refundRemaining records the automatic refund WooCommerce core makes when
-// an order is set to Refunded (wc_order_fully_refunded, wc-order-functions
-// 905–927): what is left, as an amount alone (no line items, no restock),
-// with the reason "Order fully refunded.", no gateway call, and then the
-// note that tells the merchant to refund through the gateway. Nothing at
-// all when nothing is left. The caller holds s.mu.
-func (s *Server) refundRemaining(st *orderState) {
-	left := st.o.Total.Sub(refundedTotal(st)).Round(s.cfg.dp)
+// an order is set to Refunded (wc_order_fully_refunded, OF 905–927): what
+// is left, as an amount alone (no line items, no restock), with the
+// reason "Order fully refunded.", no gateway call, and then the note that
+// tells the merchant to refund through the gateway. Nothing at all when
+// nothing is left. The caller holds s.mu.
+func (s *Server) refundRemaining(o *order) {
+	left := o.total.Sub(o.refunded()).Round(s.cfg.dp)
 	if !left.IsPositive() {
 		return
 	}
-	ref, _ := s.buildRefund(st, left, "Order fully refunded.", nil)
-	st.refunds = append(st.refunds, ref)
-	s.addNote(st, "Order status set to refunded. To return funds to the customer you will need to issue a refund through your payment gateway.", false, false)
-}
-
-func (s *Server) refundJSON(r *woocommerce.Refund, dp int32) map[string]any {
-	m := func(d decimal.Decimal) string { return s.money(d, dp) }
-	lines := []map[string]any{}
-	for _, l := range r.LineItems {
-		lines = append(lines, map[string]any{"id": l.ID, "name": l.Name, "product_id": l.ProductID, "quantity": l.Quantity.IntPart(),
-			"subtotal": m(l.Subtotal), "subtotal_tax": m(l.SubtotalTax), "total": m(l.Total), "total_tax": m(l.TotalTax),
-			"taxes": s.taxesJSON(l.Taxes, false), "meta_data": metaJSON(l.MetaData), "price": json.Number(priceOf(l))})
-	}
-	ship := []map[string]any{}
-	for _, l := range r.ShippingLines {
-		ship = append(ship, map[string]any{"id": l.ID, "method_title": l.MethodTitle, "method_id": l.MethodID,
-			"total": m(l.Total), "total_tax": m(l.TotalTax), "taxes": s.taxesJSON(l.Taxes, true), "meta_data": metaJSON(l.MetaData)})
-	}
-	fees := []map[string]any{}
-	for _, l := range r.FeeLines {
-		fees = append(fees, map[string]any{"id": l.ID, "name": l.Name, "total": m(l.Total), "total_tax": m(l.TotalTax),
-			"taxes": s.taxesJSON(l.Taxes, false), "meta_data": metaJSON(l.MetaData)})
-	}
-	return map[string]any{"id": r.ID, "date_created": wcDate(r.DateCreated), "date_created_gmt": wcDate(r.DateCreated),
-		"amount": m(r.Amount), "reason": r.Reason, "refunded_by": r.RefundedBy, "refunded_payment": r.RefundedPayment,
-		"meta_data": metaJSON(r.MetaData), "line_items": lines, "shipping_lines": ship, "fee_lines": fees}
-}
-
-func priceOf(l woocommerce.LineItem) string {
-	if l.Quantity.IsZero() {
-		return "0"
-	}
-	return l.Total.DivRound(l.Quantity, 8).String()
+	o.refunds = append(o.refunds, s.buildRefund(o, left, "Order fully refunded.", nil))
+	s.addNote(o, "Order status set to refunded. To return funds to the customer you will need to issue a refund through your payment gateway.", false, false)
 }
 
 func (s *Server) listRefunds(w http.ResponseWriter, r *request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.orderOr404(w, r, "woocommerce_rest_shop_order_invalid_id", http.StatusNotFound)
+	o, ok := s.orderOr(w, r, http.StatusNotFound)
 	if !ok {
 		return
 	}
 	perPage, page := 10, 1
-	if v, err := strconv.Atoi(r.q.Get("per_page")); err == nil {
-		if v < 1 || v > 100 {
-			invalidParam(w, "per_page", "per_page must be between 1 (inclusive) and 100 (inclusive)")
+	if v := r.query("per_page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			invalidParam(w, "per_page", "rest_out_of_bounds", "per_page must be between 1 (inclusive) and 100 (inclusive)")
 			return
 		}
-		perPage = v
+		perPage = n
 	}
-	if v, err := strconv.Atoi(r.q.Get("page")); err == nil && v > 0 {
-		page = v
+	if n, err := strconv.Atoi(r.query("page")); err == nil && n > 0 {
+		page = n
 	}
 	all := []map[string]any{}
-	for i := len(st.refunds) - 1; i >= 0; i-- {
-		all = append(all, s.refundJSON(st.refunds[i], s.dp(r)))
+	for i := len(o.refunds) - 1; i >= 0; i-- {
+		rj := s.refundJSON(o.id, o.refunds[i], s.dp(r))
+		delete(rj, "_links")
+		all = append(all, rj)
 	}
 	start := min((page-1)*perPage, len(all))
 	w.Header().Set("X-WP-Total", strconv.Itoa(len(all)))
@@ -422,63 +355,80 @@ func (s *Server) listRefunds(w http.ResponseWriter, r *request) {
 	writeJSON(w, http.StatusOK, all[start:min(start+perPage, len(all))])
 }
 
+// findRefund looks a refund id up across the store: the order it is
+// under, or nil.
+func (s *Server) findRefund(id int64) (*order, int) {
+	for _, o := range s.orders {
+		if i := slices.IndexFunc(o.refunds, func(x *refund) bool { return x.id == id }); i >= 0 {
+			return o, i
+		}
+	}
+	return nil, -1
+}
+
+// refundOr resolves /orders/A/refunds/R as R2 does (R2 146–253): an
+// unknown R is 404 woocommerce_rest_shop_order_refund_invalid_id; R under
+// another order, or R an order, is woocommerce_rest_invalid_order_refund_id
+// with a bare 404, so HTTP 500; a missing A with a valid R is
+// woocommerce_rest_invalid_order_id, HTTP 500. The caller holds s.mu.
+func (s *Server) refundOr(w http.ResponseWriter, r *request) (*order, int, bool) {
+	oid, _ := r.id(1)
+	rid, _ := r.id(3)
+	owner, i := s.findRefund(rid)
+	_, isOrder := s.orders[rid]
+	switch {
+	case owner == nil && !isOrder:
+		wpError(w, http.StatusNotFound, "woocommerce_rest_shop_order_refund_invalid_id", "Invalid ID.", 404)
+	case s.orders[oid] == nil:
+		bareError(w, "woocommerce_rest_invalid_order_id", "Invalid order ID.", 404)
+	case owner == nil || owner.id != oid:
+		bareError(w, "woocommerce_rest_invalid_order_refund_id", "Invalid order refund ID.", 404)
+	default:
+		return owner, i, true
+	}
+	return nil, 0, false
+}
+
 func (s *Server) getRefund(w http.ResponseWriter, r *request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.orderOr404(w, r, "woocommerce_rest_shop_order_invalid_id", http.StatusNotFound)
-	if !ok {
-		return
+	if o, i, ok := s.refundOr(w, r); ok {
+		writeJSON(w, http.StatusOK, s.refundJSON(o.id, o.refunds[i], s.dp(r)))
 	}
-	id, _ := r.id(3)
-	for _, ref := range st.refunds {
-		if ref.ID == id {
-			writeJSON(w, http.StatusOK, s.refundJSON(ref, s.dp(r)))
-			return
-		}
-	}
-	wpError(w, http.StatusNotFound, "woocommerce_rest_invalid_id", "Invalid ID.", 404)
 }
 
 func (s *Server) deleteRefund(w http.ResponseWriter, r *request) {
-	if r.q.Get("force") != "true" && r.q.Get("force") != "1" {
+	// force defaults to true for refunds; false is refused (R2).
+	if force, valid := r.boolParam("force", true); !valid || !force {
 		wpError(w, http.StatusNotImplemented, "woocommerce_rest_trash_not_supported", "Refunds do not support trashing.", 501)
 		return
 	}
 	s.mu.Lock()
-	st, ok := s.orderOr404(w, r, "woocommerce_rest_shop_order_invalid_id", http.StatusNotFound)
+	o, i, ok := s.refundOr(w, r)
 	if !ok {
 		s.mu.Unlock()
 		return
 	}
-	id, _ := r.id(3)
-	idx := slices.IndexFunc(st.refunds, func(x *woocommerce.Refund) bool { return x.ID == id })
-	if idx < 0 {
-		s.mu.Unlock()
-		wpError(w, http.StatusNotFound, "woocommerce_rest_invalid_id", "Invalid ID.", 404)
-		return
-	}
-	ref := st.refunds[idx]
-	st.refunds = slices.Delete(st.refunds, idx, idx+1)
-	st.o.DateModified = woocommerce.Time{Time: s.cfg.now().UTC()}
-	out := s.refundJSON(ref, s.dp(r))
-	orderID := st.o.ID
+	ref := o.refunds[i]
+	o.refunds = slices.Delete(o.refunds, i, i+1)
+	o.modified = s.cfg.now().UTC()
+	out := s.refundJSON(o.id, ref, s.dp(r))
 	s.mu.Unlock()
-	s.fireWebhooks("order.updated", orderID)
 	writeJSON(w, http.StatusOK, out)
 }
 
-// Refunds returns an order's refund records, oldest first.
+// Refunds returns an order's refund records, oldest first, decoded from
+// the store's JSON by the client's decoder.
 func (s *Server) Refunds(orderID int64) []woocommerce.Refund {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.orders[orderID]
+	o, ok := s.orders[orderID]
 	if !ok {
 		return nil
 	}
-	out := make([]woocommerce.Refund, len(st.refunds))
-	for i, r := range st.refunds {
-		b, _ := json.Marshal(s.refundJSON(r, s.cfg.dp))
-		json.Unmarshal(b, &out[i])
+	out := make([]woocommerce.Refund, len(o.refunds))
+	for i, r := range o.refunds {
+		s.decode(s.refundJSON(o.id, r, s.cfg.dp), &out[i])
 	}
 	return out
 }

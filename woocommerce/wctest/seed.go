@@ -1,7 +1,9 @@
 package wctest
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/dinterowoo/dinterowoo/woocommerce"
@@ -16,12 +18,14 @@ type OrderSpec struct {
 	PricesIncludeTax bool
 	PaymentMethod    string // default "dintero_checkout"
 	TransactionID    string
+	CustomerID       int64
 	Lines            []LineSpec
 	Shipping         []ShippingSpec
 	Fees             []FeeSpec
 	// CouponPercent discounts every product line by this percentage.
 	CouponCode    string
 	CouponPercent decimal.Decimal
+	CouponMeta    map[string]string
 	Meta          map[string]string
 	Billing       woocommerce.Address
 }
@@ -36,12 +40,19 @@ type LineSpec struct {
 	Meta    map[string]string
 }
 
-// ShippingSpec is a shipping line to seed; Total is net of tax unless the
-// order's prices include tax.
+// ShippingSpec is a shipping line (one package) to seed; Total is net of
+// tax unless the order's prices include tax.
 type ShippingSpec struct {
 	Title   string
 	Total   decimal.Decimal
 	TaxRate decimal.Decimal
+	// MethodID and InstanceID name the shipping rate ("flat_rate", "3");
+	// the defaults are "flat_rate" and the line's position, from "1", so
+	// that several packages stay distinct.
+	MethodID   string
+	InstanceID string
+	// Meta is the shipping item's meta, for example a pick-up point.
+	Meta map[string]string
 }
 
 // FeeSpec is a fee line to seed.
@@ -49,15 +60,12 @@ type FeeSpec struct {
 	Name    string
 	Total   decimal.Decimal
 	TaxRate decimal.Decimal
+	Meta    map[string]string
 }
 
-// precision is how many decimals the store keeps internally, beyond the
-// prices shown, as WooCommerce keeps unrounded line taxes.
-const precision = 6
-
 // SeedOrder creates an order as a checkout would, computes its taxes and
-// totals as WooCommerce does (taxes kept unrounded per line, rounded to the
-// store's decimals in totals), and returns it as the API would.
+// totals as WooCommerce does (see WithTaxRoundAtSubtotal), and returns it
+// as the API would. Meta maps are added in key order.
 func (s *Server) SeedOrder(spec OrderSpec) *woocommerce.Order {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -72,163 +80,110 @@ func (s *Server) SeedOrder(spec OrderSpec) *woocommerce.Order {
 	}
 	now := s.cfg.now().UTC()
 	id := s.newID()
-	o := &woocommerce.Order{
-		ID: id, Number: strconv.FormatInt(id, 10), OrderKey: "wc_order_" + randomHex(6), CreatedVia: "checkout",
-		Version: "9.4.0", Status: spec.Status, Currency: spec.Currency,
-		DateCreated: woocommerce.Time{Time: now}, DateModified: woocommerce.Time{Time: now},
-		PricesIncludeTax: spec.PricesIncludeTax, PaymentMethod: spec.PaymentMethod,
-		PaymentMethodTitle: "Dintero Checkout", TransactionID: spec.TransactionID, Billing: spec.Billing,
+	o := &order{
+		id: id, number: strconv.FormatInt(id, 10), key: "wc_order_" + randomHex(6), createdVia: "checkout",
+		version: "10.5.0", status: string(spec.Status), currency: spec.Currency, created: now, modified: now,
+		pricesIncludeTax: spec.PricesIncludeTax, paymentMethod: spec.PaymentMethod, paymentMethodTitle: "Dintero Checkout",
+		transactionID: spec.TransactionID, customerID: spec.CustomerID, shipping: map[string]string{},
+		billing: map[string]string{"first_name": spec.Billing.FirstName, "last_name": spec.Billing.LastName,
+			"company": spec.Billing.Company, "address_1": spec.Billing.Address1, "address_2": spec.Billing.Address2,
+			"city": spec.Billing.City, "state": spec.Billing.State, "postcode": spec.Billing.Postcode,
+			"country": spec.Billing.Country, "email": spec.Billing.Email, "phone": spec.Billing.Phone},
 	}
 	if spec.PaymentMethod != "dintero_checkout" {
-		o.PaymentMethodTitle = spec.PaymentMethod
+		o.paymentMethodTitle = spec.PaymentMethod
 	}
-	rates := map[string]int64{}
+	if spec.Status == woocommerce.StatusProcessing || spec.Status == woocommerce.StatusCompleted {
+		o.paid = now
+	}
+	var rates []decimal.Decimal
 	rateID := func(rate decimal.Decimal) int64 {
-		k := rate.String()
-		if _, ok := rates[k]; !ok {
-			rates[k] = int64(len(rates) + 1)
+		i := slices.IndexFunc(rates, func(r decimal.Decimal) bool { return r.Equal(rate) })
+		if i < 0 {
+			rates = append(rates, rate)
+			i = len(rates) - 1
 		}
-		return rates[k]
+		return int64(i + 1)
 	}
-	// split returns (net, tax) of an amount given as shown in the shop.
-	split := func(amount, rate decimal.Decimal) (decimal.Decimal, decimal.Decimal) {
-		if rate.IsZero() {
-			return amount, decimal.Zero
-		}
-		r := rate.Shift(-2) // percent to fraction, exactly
-		if spec.PricesIncludeTax {
-			net := amount.DivRound(r.Add(decimal.NewFromInt(1)), precision)
-			return net, amount.Sub(net)
-		}
-		return amount, amount.Mul(r).Round(precision)
-	}
-	taxes := func(rate, tax, subtotalTax decimal.Decimal) []woocommerce.Tax {
+	taxes := func(rate, total, subtotal decimal.Decimal) []taxAmount {
 		if rate.IsZero() {
 			return nil
 		}
-		return []woocommerce.Tax{{ID: woocommerce.ID(rateID(rate)), Total: tax, Subtotal: subtotalTax}}
+		return []taxAmount{{rateID: rateID(rate), total: total, subtotal: subtotal}}
 	}
-	hundred := decimal.NewFromInt(100)
-	for _, l := range spec.Lines {
-		qty := decimal.NewFromInt(l.Quantity)
-		subNet, subTax := split(l.UnitPrice.Mul(qty), l.TaxRate)
-		net, tax := subNet, subTax
-		if spec.CouponPercent.IsPositive() {
-			keep := hundred.Sub(spec.CouponPercent).Shift(-2)
-			net, tax = subNet.Mul(keep).Round(precision), subTax.Mul(keep).Round(precision)
-		}
-		item := woocommerce.LineItem{
-			ID: s.newID(), Name: l.Name, ProductID: 10 + int64(len(o.LineItems)), Quantity: qty,
-			Subtotal: subNet, SubtotalTax: subTax, Total: net, TotalTax: tax,
-			Taxes: taxes(l.TaxRate, tax, subTax), SKU: fmt.Sprintf("SKU-%d", len(o.LineItems)+1),
-		}
-		if !qty.IsZero() {
-			item.Price = net.DivRound(qty, 8)
-		}
-		for k, v := range l.Meta {
-			item.MetaData = append(item.MetaData, metaEntry(s.newID(), k, v))
-		}
-		o.LineItems = append(o.LineItems, item)
+	incl := spec.PricesIncludeTax
+	keep := decimal.NewFromInt(1)
+	if spec.CouponPercent.IsPositive() {
+		keep = decimal.NewFromInt(100).Sub(spec.CouponPercent).Shift(-2)
 	}
-	for _, sh := range spec.Shipping {
-		net, tax := split(sh.Total, sh.TaxRate)
-		o.ShippingLines = append(o.ShippingLines, woocommerce.ShippingLine{
-			ID: s.newID(), MethodTitle: sh.Title, MethodID: "flat_rate", InstanceID: "1",
-			Total: net, TotalTax: tax, Taxes: taxes(sh.TaxRate, tax, decimal.Zero),
-		})
+	for i, l := range spec.Lines {
+		gross := l.UnitPrice.Mul(decimal.NewFromInt(l.Quantity))
+		subNet, subTax := s.lineTax(gross, l.TaxRate, incl)
+		// The coupon discounts what the shop shows: the gross price when
+		// prices include tax, else the net one.
+		discounted := subNet
+		if incl {
+			discounted = gross
+		}
+		net, tax := s.lineTax(discounted.Mul(keep).Round(s.precision()), l.TaxRate, incl)
+		o.lines = append(o.lines, &item{typ: itemProduct, id: s.newID(), name: l.Name, productID: 10 + int64(i),
+			quantity: l.Quantity, sku: fmt.Sprintf("SKU-%d", i+1), subtotal: subNet, subtotalTax: subTax,
+			total: net, totalTax: tax, taxes: taxes(l.TaxRate, tax, subTax), meta: s.metaFrom(l.Meta)})
+	}
+	for i, sh := range spec.Shipping {
+		net, tax := s.lineTax(sh.Total, sh.TaxRate, incl)
+		method, instance := sh.MethodID, sh.InstanceID
+		if method == "" {
+			method = "flat_rate"
+		}
+		if instance == "" {
+			instance = strconv.Itoa(i + 1)
+		}
+		o.shippingLines = append(o.shippingLines, &item{typ: itemShipping, id: s.newID(), name: sh.Title,
+			methodID: method, instanceID: instance, total: net, totalTax: tax,
+			taxes: taxes(sh.TaxRate, tax, decimal.Zero), meta: s.metaFrom(sh.Meta)})
 	}
 	for _, f := range spec.Fees {
-		net, tax := split(f.Total, f.TaxRate)
+		net, tax := s.lineTax(f.Total, f.TaxRate, incl)
 		status := "taxable"
 		if f.TaxRate.IsZero() {
 			status = "none"
 		}
-		o.FeeLines = append(o.FeeLines, woocommerce.FeeLine{
-			ID: s.newID(), Name: f.Name, TaxStatus: status, Total: net, TotalTax: tax, Taxes: taxes(f.TaxRate, tax, decimal.Zero),
-		})
+		o.fees = append(o.fees, &item{typ: itemFee, id: s.newID(), name: f.Name, taxStatus: status, total: net,
+			totalTax: tax, taxes: taxes(f.TaxRate, tax, decimal.Zero), meta: s.metaFrom(f.Meta)})
 	}
 	if spec.CouponCode != "" {
 		disc, discTax := decimal.Zero, decimal.Zero
-		for _, l := range o.LineItems {
-			disc = disc.Add(l.Subtotal.Sub(l.Total))
-			discTax = discTax.Add(l.SubtotalTax.Sub(l.TotalTax))
+		for _, l := range o.lines {
+			disc = disc.Add(l.subtotal.Sub(l.total))
+			discTax = discTax.Add(l.subtotalTax.Sub(l.totalTax))
 		}
-		o.CouponLines = append(o.CouponLines, woocommerce.CouponLine{ID: s.newID(), Code: spec.CouponCode,
-			Discount: disc, DiscountTax: discTax})
+		o.coupons = append(o.coupons, &item{typ: itemCoupon, id: s.newID(), name: spec.CouponCode,
+			discount: disc, discountTax: discTax, meta: s.metaFrom(spec.CouponMeta)})
 	}
-	for rate, rid := range rates {
-		r, _ := decimal.NewFromString(rate)
-		o.TaxLines = append(o.TaxLines, woocommerce.TaxLine{ID: s.newID(), RateCode: "NO-MVA-" + rate, RateID: woocommerce.ID(rid),
-			Label: "MVA " + rate + " %", RatePercent: r})
+	for i, r := range rates {
+		o.taxLines = append(o.taxLines, &taxLine{id: s.newID(), rateID: int64(i + 1), code: "NO-MVA-" + r.String(),
+			label: "MVA " + r.String() + " %", percent: r})
 	}
-	for k, v := range spec.Meta {
-		o.MetaData = append(o.MetaData, metaEntry(s.newID(), k, v))
-	}
+	o.meta = s.metaFrom(spec.Meta)
 	s.recalculate(o)
-	st := &orderState{o: o}
-	s.orders[id] = st
+	s.orders[id] = o
 	s.order = append(s.order, id)
-	return s.snapshot(st)
+	return s.snapshot(o)
 }
 
-func metaEntry(id int64, key, value string) woocommerce.Meta {
-	m := woocommerce.MetaString(key, value)
-	m.ID = id
-	return m
-}
-
-// recalculate sets the order's totals from its lines, rounding each total
-// to the store's decimals as WooCommerce does. The caller holds s.mu.
-func (s *Server) recalculate(o *woocommerce.Order) {
-	dp := s.cfg.dp
-	cart, cartTax := decimal.Zero, decimal.Zero
-	for _, l := range o.LineItems {
-		cart = cart.Add(l.Total)
-		cartTax = cartTax.Add(l.TotalTax)
+// metaFrom turns a map into meta entries, in key order. The caller holds
+// s.mu.
+func (s *Server) metaFrom(m map[string]string) []metaEntry {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	ship, shipTax := decimal.Zero, decimal.Zero
-	for _, l := range o.ShippingLines {
-		ship = ship.Add(l.Total)
-		shipTax = shipTax.Add(l.TotalTax)
+	slices.Sort(keys)
+	var out []metaEntry
+	for _, k := range keys {
+		v, _ := json.Marshal(m[k])
+		out = append(out, metaEntry{id: s.newID(), key: k, value: v})
 	}
-	fees, feeTax := decimal.Zero, decimal.Zero
-	for _, l := range o.FeeLines {
-		fees = fees.Add(l.Total)
-		feeTax = feeTax.Add(l.TotalTax)
-	}
-	disc, discTax := decimal.Zero, decimal.Zero
-	for _, c := range o.CouponLines {
-		disc = disc.Add(c.Discount)
-		discTax = discTax.Add(c.DiscountTax)
-	}
-	perRate := map[woocommerce.ID][2]decimal.Decimal{}
-	add := func(taxes []woocommerce.Tax, shipping bool) {
-		for _, t := range taxes {
-			v := perRate[t.ID]
-			if shipping {
-				v[1] = v[1].Add(t.Total)
-			} else {
-				v[0] = v[0].Add(t.Total)
-			}
-			perRate[t.ID] = v
-		}
-	}
-	for _, l := range o.LineItems {
-		add(l.Taxes, false)
-	}
-	for _, l := range o.FeeLines {
-		add(l.Taxes, false)
-	}
-	for _, l := range o.ShippingLines {
-		add(l.Taxes, true)
-	}
-	for i := range o.TaxLines {
-		v := perRate[o.TaxLines[i].RateID]
-		o.TaxLines[i].TaxTotal, o.TaxLines[i].ShippingTaxTotal = v[0].Round(dp), v[1].Round(dp)
-	}
-	o.DiscountTotal, o.DiscountTax = disc.Round(dp), discTax.Round(dp)
-	o.ShippingTotal, o.ShippingTax = ship.Round(dp), shipTax.Round(dp)
-	o.CartTax = cartTax.Add(feeTax).Round(dp)
-	o.TotalTax = o.CartTax.Add(o.ShippingTax)
-	o.Total = cart.Add(fees).Round(dp).Add(ship.Round(dp)).Add(o.TotalTax)
+	return out
 }

@@ -1,10 +1,12 @@
 package wctest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/dinterowoo/dinterowoo/internal/faultinject"
+	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dinterowoo/dinterowoo/internal/faultinject"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
 	"github.com/shopspring/decimal"
 )
@@ -34,27 +37,35 @@ type Server struct {
 	home *url.URL
 	hook *http.Client
 	wg   sync.WaitGroup
+	busy busyCounter
 
 	faults faultinject.Queue[Route, Fault]
 	late   faultinject.Late
 
 	mu         sync.Mutex
 	nextID     int64
-	orders     map[int64]*orderState
+	orders     map[int64]*order
 	order      []int64 // ids in creation order
 	webhooks   map[int64]*webhookState
 	deliveries []DeliveryRecord
-	nonces     map[string]time.Time
+	nonces     map[int64]string // used OAuth nonces by timestamp
 	closed     bool
+	decodeErr  error
+	delivering int // deliveries and pings under way
 }
 
 type config struct {
-	key, secret string
-	dp          int32
-	ssl         bool
-	gateway     Gateway
-	now         func() time.Time
-	userName    string
+	key, secret     string
+	dp              int32
+	ssl             bool
+	gateway         Gateway
+	now             func() time.Time
+	userName        string
+	statuses        []statusDef
+	homePath        string
+	prefix          string
+	roundAtSubtotal bool
+	legacyAuth      bool
 }
 
 // Option configures a Server.
@@ -79,18 +90,44 @@ func WithGateway(g Gateway) Option { return func(c *config) { c.gateway = g } }
 // WithClock sets the store's clock.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
+// WithHomePath installs WordPress in a subdirectory: the home URL becomes
+// http://127.0.0.1:port/shop/ for "/shop/", and the API answers under
+// /shop/wp-json/ and /shop/?rest_route=.
+func WithHomePath(path string) Option {
+	return func(c *config) { c.homePath = "/" + strings.Trim(path, "/") + "/" }
+}
+
+// WithRESTPrefix sets the REST prefix (rest_url_prefix), "wp-json" by
+// default.
+func WithRESTPrefix(prefix string) Option { return func(c *config) { c.prefix = strings.Trim(prefix, "/") } }
+
+// WithTaxRoundAtSubtotal turns on WooCommerce's "Round tax at subtotal
+// level" setting (woocommerce_tax_round_at_subtotal): item taxes are kept
+// unrounded and rounded once in the totals. The default, as in
+// WooCommerce, rounds each line's tax, so totals can differ by a cent.
+func WithTaxRoundAtSubtotal() Option { return func(c *config) { c.roundAtSubtotal = true } }
+
+// WithWooCommerce10Auth makes the store authenticate API keys as
+// WooCommerce 10.x does: only on URLs containing "<prefix>/wc/", so a
+// ?rest_route= request is answered 401 woocommerce_rest_cannot_view
+// whatever its credentials. The default behaves as 11.1 and later.
+func WithWooCommerce10Auth() Option { return func(c *config) { c.legacyAuth = true } }
+
 // NewServer starts a store on a loopback port.
 func NewServer(opts ...Option) *Server {
-	cfg := config{key: DefaultKey, secret: DefaultSecret, dp: 2, ssl: true, now: time.Now, userName: "shop-manager"}
+	cfg := config{key: DefaultKey, secret: DefaultSecret, dp: 2, ssl: true, now: time.Now, userName: "shop-manager",
+		statuses: append([]statusDef(nil), coreStatuses...), homePath: "/", prefix: "wp-json"}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	s := &Server{
-		cfg: cfg, nextID: 100, orders: map[int64]*orderState{}, webhooks: map[int64]*webhookState{},
-		nonces: map[string]time.Time{}, hook: &http.Client{Timeout: 60 * time.Second},
+		cfg: cfg, nextID: 100, orders: map[int64]*order{}, webhooks: map[int64]*webhookState{},
+		nonces: map[int64]string{}, hook: &http.Client{Timeout: 60 * time.Second,
+			// WooCommerce delivers without following redirects.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	s.URL = s.srv.URL + "/"
+	s.URL = s.srv.URL + cfg.homePath
 	s.home, _ = url.Parse(s.URL)
 	return s
 }
@@ -118,6 +155,9 @@ func (s *Server) Client(opts ...woocommerce.Option) (*woocommerce.Client, error)
 		// The store runs on plain HTTP but behaves as if TLS were in front.
 		base = append(base, woocommerce.WithAuth(woocommerce.AuthBasic))
 	}
+	if s.cfg.prefix != "wp-json" {
+		base = append(base, woocommerce.WithRESTPrefix(s.cfg.prefix))
+	}
 	return woocommerce.New(s.URL, s.cfg.key, s.cfg.secret, append(base, opts...)...)
 }
 
@@ -129,31 +169,93 @@ func (s *Server) newID() int64 {
 	return s.nextID
 }
 
-// serve routes /wp-json/wc/v3/... and /?rest_route=/wc/v3/... requests.
+// request is a request as WordPress sees it: $_GET and $_POST as PHP
+// parsed them, and the JSON body.
+type request struct {
+	r    *http.Request
+	seg  []string
+	get  *phpVars
+	post *phpVars
+	body map[string]json.RawMessage
+}
+
+func (r *request) id(i int) (int64, bool) {
+	if i >= len(r.seg) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(r.seg[i], 10, 64)
+	return n, err == nil && n > 0
+}
+
+// param returns a parameter as WP_REST_Request does: the JSON body, then
+// the form body, then the query (REQ 361–419). A JSON value comes back
+// raw; a form or query value as a JSON string, or false when absent.
+func (r *request) param(name string) (json.RawMessage, bool) {
+	if v, ok := r.body[name]; ok {
+		return v, true
+	}
+	for _, vars := range []*phpVars{r.post, r.get} {
+		if v, ok := vars.get(name); ok {
+			b, _ := json.Marshal(v)
+			return b, true
+		}
+	}
+	return nil, false
+}
+
+// query returns a query parameter's scalar value.
+func (r *request) query(name string) string {
+	v, _ := r.get.get(name)
+	return v
+}
+
+type handler func(http.ResponseWriter, *request)
+
+// serve routes <home>/<prefix>/wc/v3/... and <home>?rest_route=/wc/v3/...
+// as WordPress does, then checks credentials in WordPress's order: the
+// authentication error first, then the route (SRV 436, 1218).
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	route := ""
+	done := s.busy.start()
+	defer done()
+	get := newPHPVars()
+	get.parse(r.URL.RawQuery)
+	post := newPHPVars()
+	var body map[string]json.RawMessage
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
+	raw, _ := io.ReadAll(r.Body)
+	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
-	case strings.HasPrefix(r.URL.Path, "/wp-json/"):
-		route = strings.TrimPrefix(r.URL.Path, "/wp-json")
-	case r.URL.Path == "/" && r.URL.Query().Get("rest_route") != "":
-		route = r.URL.Query().Get("rest_route")
+	case ctype == "application/x-www-form-urlencoded":
+		post.parse(string(raw))
+	case (ctype == "application/json" || strings.HasSuffix(ctype, "+json")) && len(bytes.TrimSpace(raw)) > 0:
+		if err := json.Unmarshal(raw, &body); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"code": "rest_invalid_json", "message": "Invalid JSON body passed.",
+				"data": map[string]any{"status": 400, "json_error_message": err.Error()}})
+			return
+		}
 	}
+	route, viaQuery := "", false
+	rel, inHome := strings.CutPrefix(r.URL.Path, s.home.Path)
+	switch {
+	case inHome && strings.HasPrefix(rel, s.cfg.prefix+"/"):
+		route = strings.TrimPrefix(rel, s.cfg.prefix)
+	case inHome && rel == "":
+		route, viaQuery = s.queryRoute(get), true
+	}
+	// WordPress routes by the overridden verb (SRV 388–393); OAuth signs
+	// the real one.
 	method := r.Method
-	if m := r.Header.Get("X-HTTP-Method-Override"); m != "" {
-		method = strings.ToUpper(m)
-	} else if m := r.URL.Query().Get("_method"); m != "" {
+	if m := s.queryRouteMethod(get); m != "" {
+		method = m
+	} else if m := r.Header.Get("X-HTTP-Method-Override"); m != "" {
 		method = strings.ToUpper(m)
 	}
-	rest, ok := strings.CutPrefix(route, "/wc/v3/")
-	if !ok {
-		wpError(w, http.StatusNotFound, "rest_no_route", "No route was found matching the URL and request method.", 404)
-		return
-	}
-	seg := strings.Split(strings.Trim(rest, "/"), "/")
-	h, rt := s.match(method, seg)
-	if h == nil {
-		wpError(w, http.StatusNotFound, "rest_no_route", "No route was found matching the URL and request method.", 404)
-		return
+	var h handler
+	var rt Route
+	var seg []string
+	if rest, ok := strings.CutPrefix(route, "/wc/v3/"); ok {
+		seg = strings.Split(strings.Trim(rest, "/"), "/")
+		h, rt = s.match(method, seg)
 	}
 	f := s.takeFault(rt)
 	if f != nil && f.Latency > 0 {
@@ -170,18 +272,27 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		wpError(w, f.Status, "wctest_injected_fault", "Injected fault.", f.Status)
 		return
 	}
-	if ok, status, code, msg := s.authenticate(r, method); !ok {
-		if status == http.StatusUnauthorized && r.Header.Get("Authorization") != "" {
-			w.Header().Set("WWW-Authenticate", `Basic realm="WooCommerce API. Use a consumer key in the username field and a consumer secret in the password field"`)
+	legacy := viaQuery && s.cfg.legacyAuth
+	if strings.HasPrefix(route, "/wc/") && !legacy {
+		if res := s.authenticate(r, get, post); res.code != "" {
+			wpError(w, res.status, res.code, res.msg, res.status)
+			return
 		}
-		wpError(w, status, code, msg, status)
+	}
+	if h == nil {
+		wpError(w, http.StatusNotFound, "rest_no_route", "No route was found matching the URL and request method.", 404)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
-	req := &request{r: r, seg: seg, q: r.URL.Query()}
+	if legacy {
+		// WooCommerce 10.x never authenticates here: the request is a
+		// logged-out visitor's, refused by the permission callback.
+		wpError(w, http.StatusUnauthorized, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.", http.StatusUnauthorized)
+		return
+	}
+	req := &request{r: r, seg: seg, get: get, post: post, body: body}
 	if f != nil && f.LateCommit {
 		s.late.Commit(w, r, f.HoldFor, f.CommitDelay, func(later *http.Request) {
-			h(httptest.NewRecorder(), &request{r: later, seg: seg, q: req.q})
+			h(httptest.NewRecorder(), &request{r: later, seg: seg, get: get, post: post, body: body})
 		})
 		return
 	}
@@ -197,18 +308,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	h(w, req)
 }
 
-type request struct {
-	r   *http.Request
-	seg []string
-	q   url.Values
+func (s *Server) queryRoute(get *phpVars) string {
+	v, _ := get.get("rest_route")
+	return v
 }
 
-func (r *request) id(i int) (int64, bool) {
-	n, err := strconv.ParseInt(r.seg[i], 10, 64)
-	return n, err == nil && n > 0
+// queryRouteMethod is WordPress's _method override, read from the query
+// only.
+func (s *Server) queryRouteMethod(get *phpVars) string {
+	v, _ := get.get("_method")
+	return strings.ToUpper(v)
 }
-
-type handler func(http.ResponseWriter, *request)
 
 func (s *Server) match(method string, seg []string) (handler, Route) {
 	n := len(seg)
@@ -253,26 +363,36 @@ func (s *Server) match(method string, seg []string) (handler, Route) {
 	return nil, ""
 }
 
-// wpError writes a WordPress error. data is the "data" member: a status
-// number becomes {"status": n}, except where WooCommerce sends the bare
-// number (bareData).
+// wpError writes a WordPress error with data {"status": n}.
 func wpError(w http.ResponseWriter, status int, code, msg string, dataStatus int) {
 	writeJSON(w, status, map[string]any{"code": code, "message": msg, "data": map[string]any{"status": dataStatus}})
 }
 
 // bareError writes an error whose data is a bare integer, as WooCommerce's
 // refund paths do with new WP_Error(code, msg, 500): WordPress then answers
-// HTTP 500 whatever the integer says.
+// HTTP 500 whatever the integer says (RAPI 3416–3453).
 func bareError(w http.ResponseWriter, code, msg string, data int) {
 	writeJSON(w, http.StatusInternalServerError, map[string]any{"code": code, "message": msg, "data": data})
 }
 
-func invalidParam(w http.ResponseWriter, param, why string) {
+// invalidParams writes 400 rest_invalid_param with params and details
+// (REQ 885–955).
+func invalidParams(w http.ResponseWriter, errs [][3]string) {
+	names := make([]string, len(errs))
+	params, details := map[string]string{}, map[string]any{}
+	for i, e := range errs {
+		names[i] = e[0]
+		params[e[0]] = e[2]
+		details[e[0]] = map[string]any{"code": e[1], "message": e[2], "data": nil}
+	}
 	writeJSON(w, http.StatusBadRequest, map[string]any{
-		"code": "rest_invalid_param", "message": "Invalid parameter(s): " + param,
-		"data": map[string]any{"status": 400, "params": map[string]string{param: why},
-			"details": map[string]any{param: map[string]any{"code": "rest_invalid_type", "message": why, "data": nil}}},
+		"code": "rest_invalid_param", "message": "Invalid parameter(s): " + strings.Join(names, ", "),
+		"data": map[string]any{"status": 400, "params": params, "details": details},
 	})
+}
+
+func invalidParam(w http.ResponseWriter, param, code, why string) {
+	invalidParams(w, [][3]string{{param, code, why}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -286,31 +406,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(b)
 }
 
-func decodeBody(w http.ResponseWriter, r *request, v any) bool {
-	if err := json.NewDecoder(r.r.Body).Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"code": "rest_invalid_json", "message": "Invalid JSON body passed.",
-			"data": map[string]any{"status": 400, "json_error_message": err.Error()}})
-		return false
-	}
-	return true
-}
-
 func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
 
-// money formats an amount with the store's decimals, as wc_format_decimal.
-func (s *Server) money(d decimal.Decimal, dp int32) string {
+// money formats an amount as wc_format_decimal(v, dp): number_format,
+// half away from zero on the decimal value (FMT 288–320).
+func money(d decimal.Decimal, dp int32) string {
 	return d.StringFixed(dp)
 }
 
+// dp is the dp parameter (absint), or the store's decimals (O2 573).
 func (s *Server) dp(r *request) int32 {
-	if v := r.q.Get("dp"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= 8 {
+	if v := r.query("dp"); v != "" {
+		if n, err := strconv.ParseInt(strings.TrimLeft(v, "-"), 10, 32); err == nil && n <= 12 {
 			return int32(n)
 		}
+		return 0
 	}
 	return s.cfg.dp
 }

@@ -54,14 +54,15 @@ func TestSeededOrderTotals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 2660.08 net + 638.93 tax (500 + 99.80 + 39.132, rounded) + shipping 79.20 + 19.80.
+	// 2660.08 net + 638.93 tax (500 + 99.80 + 39.13, each line's tax
+	// rounded, WooCommerce's default) + shipping 79.20 + 19.80.
 	for what, c := range map[string][2]decimal.Decimal{
 		"total":     {o.Total, d("3398.01")},
 		"total_tax": {o.TotalTax, d("658.73")},
 		"cart_tax":  {o.CartTax, d("638.93")},
 		"shipping":  {o.ShippingTotal, d("79.20")},
 		"line tax":  {o.LineItems[2].TotalTax, d("39.13")},
-		"raw tax":   {o.LineItems[2].Taxes[0].Total, d("39.132")},
+		"rate tax":  {o.LineItems[2].Taxes[0].Total, d("39.13")},
 	} {
 		if !c[0].Equal(c[1]) {
 			t.Errorf("%s = %s, want %s", what, c[0], c[1])
@@ -438,6 +439,7 @@ func TestBatchOver100Refused(t *testing.T) {
 	key, secret := s.Key()
 	body := `{"update":[` + strings.Repeat(`{"id":1,"status":"completed"},`, 100) + `{"id":1}]}`
 	req, _ := http.NewRequest("POST", s.URL+"wp-json/wc/v3/orders/batch", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	req.SetBasicAuth(key, secret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
