@@ -145,8 +145,8 @@ func (s *Server) renderOrder(o *order, dp int32) map[string]any {
 		"cart_hash": "", "meta_data": metaJSON(o.meta), "line_items": itemsJSON(o.lines, dp),
 		"tax_lines": taxLinesJSON(o.taxLines, dp), "shipping_lines": itemsJSON(o.shippingLines, dp),
 		"fee_lines": itemsJSON(o.fees, dp), "coupon_lines": itemsJSON(o.coupons, dp), "refunds": refunds,
-		"payment_url": s.URL + "checkout/order-pay/" + id + "/?pay_for_order=true&key=" + o.key,
-		"is_editable": o.status == "pending" || o.status == "on-hold" || o.status == "auto-draft" || o.status == "checkout-draft",
+		"payment_url":   s.URL + "checkout/order-pay/" + id + "/?pay_for_order=true&key=" + o.key,
+		"is_editable":   o.status == "pending" || o.status == "on-hold" || o.status == "auto-draft" || o.status == "checkout-draft",
 		"needs_payment": s.needsPayment(o), "needs_processing": true,
 		"_links": l,
 	}

@@ -99,7 +99,9 @@ func WithHomePath(path string) Option {
 
 // WithRESTPrefix sets the REST prefix (rest_url_prefix), "wp-json" by
 // default.
-func WithRESTPrefix(prefix string) Option { return func(c *config) { c.prefix = strings.Trim(prefix, "/") } }
+func WithRESTPrefix(prefix string) Option {
+	return func(c *config) { c.prefix = strings.Trim(prefix, "/") }
+}
 
 // WithTaxRoundAtSubtotal turns on WooCommerce's "Round tax at subtotal
 // level" setting (woocommerce_tax_round_at_subtotal): item taxes are kept
