@@ -324,6 +324,12 @@ func (s *Server) queryRouteMethod(get *phpVars) string {
 
 func (s *Server) match(method string, seg []string) (handler, Route) {
 	n := len(seg)
+	// Routes name ids with (?P<id>[\d]+): anything else has no route.
+	for _, i := range []int{1, 3} {
+		if i < n && !(i == 1 && seg[i] == "batch") && strings.Trim(seg[i], "0123456789") != "" {
+			return nil, ""
+		}
+	}
 	is := func(i int, lit string) bool { return i < n && seg[i] == lit }
 	editable := method == http.MethodPut || method == http.MethodPatch || method == http.MethodPost
 	switch {
