@@ -494,7 +494,7 @@ func TestWooCommerceConformance(t *testing.T) {
 		{name: "OAuth in the Authorization header", source: "AUTH 229–246, 285–340", opts: []wctest.Option{wctest.WithoutSSL()},
 			auth: "oauth-header", path: "wp-json/wc/v3/orders/{id}?dp=2", status: 200},
 		{name: "OAuth with a parameter missing", source: "AUTH 285–340", opts: []wctest.Option{wctest.WithoutSSL()}, auth: "none",
-			path: "wp-json/wc/v3/orders/{id}?oauth_consumer_key=ck&oauth_timestamp=1&oauth_signature=x&oauth_signature_method=HMAC-SHA256",
+			path:   "wp-json/wc/v3/orders/{id}?oauth_consumer_key=ck&oauth_timestamp=1&oauth_signature=x&oauth_signature_method=HMAC-SHA256",
 			status: 401, has: []string{`"code":"woocommerce_rest_authentication_missing_parameter"`, `"message":"Missing OAuth parameter oauth_nonce"`}},
 		{name: "OAuth signs the real verb; _method is a signed parameter", source: "§1.7; SRV 388–393",
 			opts: []wctest.Option{wctest.WithoutSSL()}, auth: "oauth", method: "POST", path: "wp-json/wc/v3/orders/{id}?_method=PUT",
