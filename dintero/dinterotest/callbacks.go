@@ -55,9 +55,11 @@ func (s *Server) reportEvent(callbackURL string, tx dintero.Transaction, kind di
 		return
 	}
 	s.wg.Add(1)
+	s.busy.Add(1)
 	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
+		defer s.busy.Add(-1)
 		s.deliver(context.Background(), callbackURL, tx, "", string(kind))
 	}()
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
@@ -37,6 +38,7 @@ type Server struct {
 
 	faults faultinject.Queue[Route, Fault]
 	late   faultinject.Late
+	busy   atomic.Int64 // requests being served and callbacks being sent
 
 	mu       sync.Mutex
 	tokens   map[string]time.Time // token -> expiry
@@ -144,7 +146,11 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "NOT_FOUND", "no route "+r.Method+" "+r.URL.Path)
 	})
-	s.srv = httptest.NewServer(mux)
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.busy.Add(1)
+		defer s.busy.Add(-1)
+		mux.ServeHTTP(w, r)
+	}))
 	s.URL = s.srv.URL + "/v1/"
 	return s
 }
@@ -159,6 +165,11 @@ func (s *Server) Close() {
 	s.wg.Wait()
 	s.srv.Close()
 }
+
+// Idle reports whether the server is doing nothing right now: no request
+// being served, no callback being sent, no late commit pending. With
+// wctest.WaitQuiet a test waits for both in-process servers at once.
+func (s *Server) Idle() bool { return s.busy.Load() == 0 && s.late.Pending() == 0 }
 
 // WaitLateCommits waits until every request held by a LateCommit fault
 // has been committed (or dropped by Close).

@@ -162,11 +162,13 @@ func (s *Server) moneyOp(w http.ResponseWriter, r *http.Request, f *Fault, kind 
 		later := f.CompleteAfter > 0 && !s.closed
 		if later {
 			s.wg.Add(1)
+			s.busy.Add(1) // a pending operation to finish is work under way
 		}
 		s.mu.Unlock()
 		if later {
 			time.AfterFunc(f.CompleteAfter, func() {
 				defer s.wg.Done()
+				defer s.busy.Add(-1)
 				s.completePending(id)
 			})
 		}
