@@ -593,7 +593,11 @@ func (s *soak) check() []string {
 
 func manualRefunds(rs []woocommerce.Refund) bool {
 	for _, r := range rs {
-		if _, ok := r.Meta(ordermgmt.MetaRefundMarker); !ok && !strings.HasPrefix(r.Reason, "Order status set to refunded") {
+		// WooCommerce's automatic refund on status Refunded is an amount
+		// alone with this reason (wc_order_fully_refunded); any other
+		// refund without the engine's marker was made by hand.
+		automatic := r.Reason == "Order fully refunded." && len(r.LineItems)+len(r.ShippingLines)+len(r.FeeLines) == 0
+		if _, ok := r.Meta(ordermgmt.MetaRefundMarker); !ok && !automatic {
 			return true
 		}
 	}

@@ -53,7 +53,7 @@ func VerifyWebhookSignature(body []byte, signature, secret string) error {
 	if err != nil {
 		return fmt.Errorf("%w: not base64", ErrSignatureInvalid)
 	}
-	m := hmac.New(sha256.New, []byte(secret))
+	m := hmac.New(sha256.New, []byte(specialCharsDecode(secret)))
 	m.Write(body)
 	if !hmac.Equal(got, m.Sum(nil)) {
 		return ErrSignatureInvalid
@@ -61,10 +61,21 @@ func VerifyWebhookSignature(body []byte, signature, secret string) error {
 	return nil
 }
 
+// specialCharsDecode is wp_specialchars_decode(secret, ENT_QUOTES), which
+// WooCommerce applies to the secret before signing (class-wc-webhook.php
+// 461–466): a secret saved with "&amp;" in it signs with "&".
+func specialCharsDecode(s string) string {
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	return strings.NewReplacer("&amp;", "&", "&#038;", "&", "&#x26;", "&", "&lt;", "<", "&#060;", "<", "&gt;", ">", "&#062;", ">",
+		"&quot;", `"`, "&#034;", `"`, "&#x22;", `"`, "&#039;", "'", "&#x27;", "'").Replace(s)
+}
+
 // SignWebhook returns the X-WC-Webhook-Signature WooCommerce sends for
 // body; for tests and the in-process store.
 func SignWebhook(body []byte, secret string) string {
-	m := hmac.New(sha256.New, []byte(secret))
+	m := hmac.New(sha256.New, []byte(specialCharsDecode(secret)))
 	m.Write(body)
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }

@@ -54,7 +54,11 @@ func (s *Server) authenticate(r *http.Request, get, post *phpVars) authResult {
 	params.merge(post)
 	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "OAuth ") { // AUTH 229–246
 		for _, m := range oauthHeaderParam.FindAllStringSubmatch(h, -1) {
-			params.put(m[1], &phpValue{str: phpURLDecode(m[2])})
+			v := m[2] // a quoted value, else the bare one up to the comma
+			if !strings.HasPrefix(m[0][len(m[1])+1:], `"`) {
+				v = m[3]
+			}
+			params.put(m[1], &phpValue{str: phpURLDecode(strings.TrimSpace(v))})
 		}
 	}
 	required := []string{"oauth_consumer_key", "oauth_timestamp", "oauth_nonce", "oauth_signature", "oauth_signature_method"}

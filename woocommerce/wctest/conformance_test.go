@@ -82,14 +82,18 @@ func (e *confEnv) do(t *testing.T, c confCase) confResp {
 		q.Set("consumer_key", key)
 		q.Set("consumer_secret", secret)
 		u.RawQuery = q.Encode()
-	case "oauth", "oauth-header":
+	case "oauth", "oauth-header", "oauth-header-unquoted":
 		(&woocommerce.OAuthSigner{ConsumerKey: key, ConsumerSecret: secret}).Sign(method, u)
-		if c.auth == "oauth-header" {
+		if c.auth != "oauth" {
+			quote := `"`
+			if c.auth == "oauth-header-unquoted" {
+				quote = ""
+			}
 			q := u.Query()
 			var parts []string
 			for k := range q {
 				if strings.HasPrefix(k, "oauth_") {
-					parts = append(parts, k+`="`+url.QueryEscape(q.Get(k))+`"`)
+					parts = append(parts, k+"="+quote+url.QueryEscape(q.Get(k))+quote)
 					q.Del(k)
 				}
 			}
@@ -186,6 +190,27 @@ func TestWooCommerceConformance(t *testing.T) {
 			}},
 		{name: "no currency_symbol, JSON escapes / and non-ASCII", source: "O2 481–529; wp_json_encode",
 			path: "wp-json/wc/v3/orders/{id}", status: 200, has: []string{`"payment_url":"http:\/\/`}, lacks: []string{"currency_symbol"}},
+		{name: "tax is rounded per line by default", source: "settings-tax.php 57–62; class-wc-tax.php 102–104",
+			prep: func(t *testing.T, e *confEnv) {
+				e.order = e.s.SeedOrder(wctest.OrderSpec{Status: woocommerce.StatusProcessing, Lines: []wctest.LineSpec{
+					{Name: "a", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)},
+					{Name: "b", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)},
+					{Name: "c", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)}}}).ID
+			},
+			path: "wp-json/wc/v3/orders/{id}", status: 200, has: []string{`"total":"3.72"`, `"total_tax":"0.75"`, `"total":"0.25"`}},
+		{name: "tax rounded at subtotal", source: "AO 806–808, 1877–1935; class-wc-order-item-product.php 224–230",
+			opts: []wctest.Option{wctest.WithTaxRoundAtSubtotal()},
+			prep: func(t *testing.T, e *confEnv) {
+				e.order = e.s.SeedOrder(wctest.OrderSpec{Status: woocommerce.StatusProcessing, Lines: []wctest.LineSpec{
+					{Name: "a", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)},
+					{Name: "b", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)},
+					{Name: "c", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)}}}).ID
+			},
+			// Each line's 0.2475 is kept; the order sums 0.7425 and rounds
+			// once. Item taxes are still shown with dp.
+			path: "wp-json/wc/v3/orders/{id}", status: 200, has: []string{`"total":"3.71"`, `"total_tax":"0.74"`, `"total":"0.25"`}},
+		{name: "OAuth in a header with unquoted values", source: "AUTH 229–246", opts: []wctest.Option{wctest.WithoutSSL()},
+			auth: "oauth-header-unquoted", path: "wp-json/wc/v3/orders/{id}", status: 200},
 		{name: "missing order on GET is 404", source: "CRUD 136–141", path: "wp-json/wc/v3/orders/999999", status: 404,
 			has: []string{`"code":"woocommerce_rest_shop_order_invalid_id"`, `"message":"Invalid ID."`}},
 		{name: "missing order on PUT is 400", source: "CRUD 245–250", method: "PUT", path: "wp-json/wc/v3/orders/999999",
@@ -530,9 +555,13 @@ func TestWooCommerceConformance(t *testing.T) {
 				<-e.hits
 				recs := e.s.Deliveries()
 				rec := recs[len(recs)-1]
-				// wp_specialchars_decode turns the secret's &amp; into &.
-				if err := woocommerce.VerifyWebhookSignature(rec.Body, rec.Header.Get("X-WC-Webhook-Signature"), "s&1"); err != nil {
+				// wp_specialchars_decode turns the secret's &amp; into & before
+				// signing; the client, given the secret as configured, agrees.
+				if err := woocommerce.VerifyWebhookSignature(rec.Body, rec.Header.Get("X-WC-Webhook-Signature"), "s&amp;1"); err != nil {
 					t.Error(err)
+				}
+				if rec.Header.Get("X-WC-Webhook-Signature") != woocommerce.SignWebhook(rec.Body, "s&1") {
+					t.Error("not signed with the decoded secret")
 				}
 				for _, h := range []string{"X-WC-Webhook-Source", "X-WC-Webhook-Topic", "X-WC-Webhook-Resource", "X-WC-Webhook-Event", "X-WC-Webhook-ID", "X-WC-Webhook-Delivery-ID"} {
 					if rec.Header.Get(h) == "" {

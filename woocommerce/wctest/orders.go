@@ -224,11 +224,9 @@ func (s *Server) listOrders(w http.ResponseWriter, r *request) {
 	out := []map[string]any{}
 	dp, f := s.dp(r), fields(r)
 	for _, o := range match[start:end] {
-		rendered := s.renderOrder(o, dp)
-		if !slices.Contains(f, "_links") {
-			delete(rendered, "_links") // list items carry _links only on request
-		}
-		out = append(out, filterFields(rendered, f))
+		// Without _fields every item keeps its _links; with _fields, only
+		// when they are asked for (RAPI 928–974).
+		out = append(out, filterFields(s.renderOrder(o, dp), f))
 	}
 	w.Header().Set("X-WP-Total", strconv.Itoa(total))
 	w.Header().Set("X-WP-TotalPages", strconv.Itoa(pages))
@@ -244,12 +242,10 @@ func (s *Server) listOrders(w http.ResponseWriter, r *request) {
 // parameter the request had, credentials included, added unencoded.
 func (s *Server) pageLinks(r *request, page, pages int) string {
 	link := func(n int, rel string) string {
+		// add_query_arg writes the values raw and parses the result again
+		// before it sets page, so a value holding "&page=" loses it.
 		q := newPHPVars()
-		for _, k := range r.get.order {
-			if k != "page" {
-				q.put(k, r.get.m[k])
-			}
-		}
+		q.parse(r.get.encodeRaw())
 		q.put("page", &phpValue{str: strconv.Itoa(n)})
 		return "<" + s.restURL(strings.Join(r.seg, "/")) + "?" + q.encodeRaw() + `>; rel="` + rel + `"`
 	}

@@ -1,7 +1,6 @@
 package wctest
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 )
@@ -188,15 +187,4 @@ func (vars *phpVars) encodeRaw() string {
 		walk(k, vars.m[k])
 	}
 	return strings.Join(parts, "&")
-}
-
-// values returns vars as url.Values, for code that only needs scalars.
-func (vars *phpVars) values() url.Values {
-	out := url.Values{}
-	for _, k := range vars.order {
-		if v := vars.m[k]; v.arr == nil {
-			out.Set(k, v.str)
-		}
-	}
-	return out
 }

@@ -345,9 +345,7 @@ func (s *Server) listRefunds(w http.ResponseWriter, r *request) {
 	}
 	all := []map[string]any{}
 	for i := len(o.refunds) - 1; i >= 0; i-- {
-		rj := s.refundJSON(o.id, o.refunds[i], s.dp(r))
-		delete(rj, "_links")
-		all = append(all, rj)
+		all = append(all, s.refundJSON(o.id, o.refunds[i], s.dp(r)))
 	}
 	start := min((page-1)*perPage, len(all))
 	w.Header().Set("X-WP-Total", strconv.Itoa(len(all)))

@@ -94,7 +94,12 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // http://127.0.0.1:port/shop/ for "/shop/", and the API answers under
 // /shop/wp-json/ and /shop/?rest_route=.
 func WithHomePath(path string) Option {
-	return func(c *config) { c.homePath = "/" + strings.Trim(path, "/") + "/" }
+	return func(c *config) {
+		c.homePath = "/"
+		if p := strings.Trim(path, "/"); p != "" {
+			c.homePath = "/" + p + "/"
+		}
+	}
 }
 
 // WithRESTPrefix sets the REST prefix (rest_url_prefix), "wp-json" by
