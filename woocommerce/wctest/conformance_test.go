@@ -136,6 +136,13 @@ func confSpec() wctest.OrderSpec {
 	return spec
 }
 
+// seedThreeAt099 makes the test's order three lines of 0.99 at 25 %: each
+// line's tax is 0.2475, so rounding per line and at subtotal differ.
+func seedThreeAt099(t *testing.T, e *confEnv) {
+	line := wctest.LineSpec{Name: "a", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)}
+	e.order = e.s.SeedOrder(wctest.OrderSpec{Status: woocommerce.StatusProcessing, Lines: []wctest.LineSpec{line, line, line}}).ID
+}
+
 func jsonField(t *testing.T, body, path string) any {
 	t.Helper()
 	var v any
@@ -191,21 +198,11 @@ func TestWooCommerceConformance(t *testing.T) {
 		{name: "no currency_symbol, JSON escapes / and non-ASCII", source: "O2 481–529; wp_json_encode",
 			path: "wp-json/wc/v3/orders/{id}", status: 200, has: []string{`"payment_url":"http:\/\/`}, lacks: []string{"currency_symbol"}},
 		{name: "tax is rounded per line by default", source: "settings-tax.php 57–62; class-wc-tax.php 102–104",
-			prep: func(t *testing.T, e *confEnv) {
-				e.order = e.s.SeedOrder(wctest.OrderSpec{Status: woocommerce.StatusProcessing, Lines: []wctest.LineSpec{
-					{Name: "a", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)},
-					{Name: "b", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)},
-					{Name: "c", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)}}}).ID
-			},
+			prep: seedThreeAt099,
 			path: "wp-json/wc/v3/orders/{id}", status: 200, has: []string{`"total":"3.72"`, `"total_tax":"0.75"`, `"total":"0.25"`}},
 		{name: "tax rounded at subtotal", source: "AO 806–808, 1877–1935; class-wc-order-item-product.php 224–230",
 			opts: []wctest.Option{wctest.WithTaxRoundAtSubtotal()},
-			prep: func(t *testing.T, e *confEnv) {
-				e.order = e.s.SeedOrder(wctest.OrderSpec{Status: woocommerce.StatusProcessing, Lines: []wctest.LineSpec{
-					{Name: "a", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)},
-					{Name: "b", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)},
-					{Name: "c", Quantity: 1, UnitPrice: decimal.RequireFromString("0.99"), TaxRate: decimal.NewFromInt(25)}}}).ID
-			},
+			prep: seedThreeAt099,
 			// Each line's 0.2475 is kept; the order sums 0.7425 and rounds
 			// once. Item taxes are still shown with dp.
 			path: "wp-json/wc/v3/orders/{id}", status: 200, has: []string{`"total":"3.71"`, `"total_tax":"0.74"`, `"total":"0.25"`}},

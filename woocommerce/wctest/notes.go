@@ -1,7 +1,6 @@
 package wctest
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 
@@ -60,10 +59,7 @@ func (s *Server) getNote(w http.ResponseWriter, r *request) {
 }
 
 func (s *Server) createNote(w http.ResponseWriter, r *request) {
-	var text string
-	if raw, ok := r.param("note"); ok {
-		json.Unmarshal(raw, &text)
-	}
+	text, _ := r.str("note")
 	customer, valid1 := r.boolParam("customer_note", false)
 	byUser, valid2 := r.boolParam("added_by_user", false)
 	if text == "" {

@@ -16,10 +16,10 @@ import (
 // decimals, through the client's decoder: every accessor call is a check
 // of that decoder as well. A failure is kept for DecodeError, and the
 // order comes back as far as it decoded. The caller holds s.mu.
-func (s *Server) snapshot(o *order) *woocommerce.Order {
+func (s *Server) snapshot(o *order) (*woocommerce.Order, bool) {
 	var out woocommerce.Order
-	s.decode(s.renderOrder(o, s.cfg.dp), &out)
-	return &out
+	ok := s.decode(s.renderOrder(o, s.cfg.dp), &out)
+	return &out, ok
 }
 
 // decode renders v as the API would and decodes it into dst with the
@@ -277,6 +277,30 @@ type metaUpdate struct {
 	value json.RawMessage // nil or null deletes
 }
 
+// parseMetaUpdates reads a meta_data list of {id?, key, value}; valid is
+// false when it is not a list. Absent and null are an empty list.
+func parseMetaUpdates(raw json.RawMessage) (_ []metaUpdate, valid bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, true
+	}
+	var list []map[string]json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return nil, false
+	}
+	out := make([]metaUpdate, 0, len(list))
+	for _, e := range list {
+		var m metaUpdate
+		json.Unmarshal(e["key"], &m.key)
+		m.value = e["value"]
+		// Only a strict integer id names an entry (DATA 738–790).
+		if n, err := strconv.ParseInt(string(e["id"]), 10, 64); err == nil {
+			m.id, m.hasID = n, true
+		}
+		out = append(out, m)
+	}
+	return out, true
+}
+
 // readUpdate reads an update from params (the JSON body, the form body,
 // the query, in WordPress's precedence), validating as the schema does.
 func (s *Server) readUpdate(param func(string) (json.RawMessage, bool)) (*orderUpdate, [][3]string) {
@@ -317,22 +341,10 @@ func (s *Server) readUpdate(param func(string) (json.RawMessage, bool)) (*orderU
 			u.manualUpdate = v
 		}
 	}
-	if raw, ok := param("meta_data"); ok && string(raw) != "null" {
-		var list []map[string]json.RawMessage
-		if json.Unmarshal(raw, &list) != nil {
+	if raw, ok := param("meta_data"); ok {
+		var valid bool
+		if u.meta, valid = parseMetaUpdates(raw); !valid {
 			errs = append(errs, [3]string{"meta_data", "rest_invalid_type", "meta_data is not of type array."})
-		}
-		for _, e := range list {
-			var m metaUpdate
-			json.Unmarshal(e["key"], &m.key)
-			m.value = e["value"]
-			if idRaw, ok := e["id"]; ok {
-				// Only a strict integer id names an entry (DATA 738–790).
-				if n, err := strconv.ParseInt(string(idRaw), 10, 64); err == nil {
-					m.id, m.hasID = n, true
-				}
-			}
-			u.meta = append(u.meta, m)
 		}
 	}
 	for _, a := range []struct {
@@ -617,11 +629,11 @@ func (s *Server) Order(id int64) (*woocommerce.Order, bool) {
 	if !ok {
 		return nil, false
 	}
-	var out woocommerce.Order
-	if !s.decode(s.renderOrder(o, s.cfg.dp), &out) {
+	out, ok := s.snapshot(o)
+	if !ok {
 		return nil, false
 	}
-	return &out, true
+	return out, true
 }
 
 // SetStatus changes an order's status as a merchant would in the admin:

@@ -2,37 +2,13 @@ package wctest
 
 import (
 	"context"
-	"sync"
 	"time"
 )
-
-// busyCounter counts requests being served.
-type busyCounter struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (b *busyCounter) start() func() {
-	b.mu.Lock()
-	b.n++
-	b.mu.Unlock()
-	return func() {
-		b.mu.Lock()
-		b.n--
-		b.mu.Unlock()
-	}
-}
-
-func (b *busyCounter) idle() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.n == 0
-}
 
 // Idle reports whether the store is doing nothing right now: no request
 // being served, no webhook delivery under way, no late commit pending.
 func (s *Server) Idle() bool {
-	return s.busy.idle() && s.late.Pending() == 0 && s.deliveriesIdle()
+	return s.busy.Load() == 0 && s.late.Pending() == 0 && s.deliveriesIdle()
 }
 
 // Idler is anything that can say it is doing nothing: a Server,

@@ -126,7 +126,7 @@ func (s *Server) createRefund(w http.ResponseWriter, r *request) {
 			errs = append(errs, [3]string{"amount", "rest_invalid_type", "amount is not of type string."})
 		}
 		amountGiven = true
-		amount, _ = wcNumber(json.RawMessage(strconv.Quote(str))) // wc_format_decimal: garbage is 0
+		amount, _ = decimal.NewFromString(str) // wc_format_decimal: garbage is 0
 	}
 	// api_refund and api_restock default to true; only an absent key does
 	// (R2 855–860, RAPI 1514–1558).
@@ -137,10 +137,7 @@ func (s *Server) createRefund(w http.ResponseWriter, r *request) {
 	if _, valid := r.boolParam("api_restock", true); !valid {
 		errs = append(errs, notBoolean("api_restock"))
 	}
-	var reason string
-	if raw, ok := r.param("reason"); ok {
-		json.Unmarshal(raw, &reason)
-	}
+	reason, _ := r.str("reason")
 	if len(errs) > 0 {
 		invalidParams(w, errs)
 		return
@@ -163,17 +160,8 @@ func (s *Server) createRefund(w http.ResponseWriter, r *request) {
 			}
 		}
 	}
-	var meta []metaUpdate
-	if raw, ok := r.param("meta_data"); ok {
-		var list []map[string]json.RawMessage
-		json.Unmarshal(raw, &list)
-		for _, e := range list {
-			var m metaUpdate
-			json.Unmarshal(e["key"], &m.key)
-			m.value = e["value"]
-			meta = append(meta, m)
-		}
-	}
+	metaRaw, _ := r.param("meta_data")
+	meta, _ := parseMetaUpdates(metaRaw)
 
 	s.mu.Lock()
 	id, _ := r.id(1)
@@ -200,11 +188,11 @@ func (s *Server) createRefund(w http.ResponseWriter, r *request) {
 		ref.meta = s.updateMeta(ref.meta, m)
 	}
 	o.refunds = append(o.refunds, ref)
-	snapshot := *s.snapshot(o)
+	snapshot, _ := s.snapshot(o)
 	s.mu.Unlock()
 
 	if callGateway {
-		if err := s.gatewayRefund(r.r.Context(), snapshot, amount, reason); err != nil {
+		if err := s.gatewayRefund(r.r.Context(), *snapshot, amount, reason); err != nil {
 			// The refund was saved before the gateway ran; it is deleted
 			// again (OF 764–798).
 			s.mu.Lock()
@@ -286,24 +274,11 @@ func (s *Server) buildRefund(o *order, amount decimal.Decimal, reason string, li
 			ref.lines = append(ref.lines, &cp)
 		}
 	}
-	perRate := map[int64][2]decimal.Decimal{}
-	for _, list := range [][]*item{ref.lines, ref.fees, ref.shipping} {
-		for _, it := range list {
-			for _, t := range it.taxes {
-				v := perRate[t.rateID]
-				if it.typ == itemShipping {
-					v[1] = v[1].Add(t.total)
-				} else {
-					v[0] = v[0].Add(t.total)
-				}
-				perRate[t.rateID] = v
-			}
-		}
-	}
+	perRate := taxesByRate(ref.lines, ref.fees, ref.shipping)
 	for _, tl := range o.taxLines {
 		if v, ok := perRate[tl.rateID]; ok {
 			ref.taxLines = append(ref.taxLines, &taxLine{id: s.newID(), rateID: tl.rateID, code: tl.code, label: tl.label,
-				compound: tl.compound, percent: tl.percent, taxTotal: v[0], shippingTaxTotal: v[1]})
+				compound: tl.compound, percent: tl.percent, taxTotal: v.items, shippingTaxTotal: v.shipping})
 		}
 	}
 	return ref

@@ -159,37 +159,33 @@ func filterFields(v map[string]any, fields []string) map[string]any {
 	if len(fields) == 0 {
 		return v
 	}
-	out := map[string]any{}
+	whole, nested := map[string]bool{}, map[string][]string{}
 	for _, f := range fields {
-		top, rest, nested := strings.Cut(f, ".")
-		val, ok := v[top]
-		if !ok {
+		if top, rest, ok := strings.Cut(f, "."); ok {
+			nested[top] = append(nested[top], rest)
+		} else {
+			whole[f] = true
+		}
+	}
+	out := map[string]any{}
+	for k, val := range v {
+		if whole[k] {
+			out[k] = val
 			continue
 		}
-		if !nested {
-			out[top] = val
+		paths := nested[k]
+		if len(paths) == 0 {
 			continue
 		}
 		switch x := val.(type) {
 		case map[string]any:
-			prev, _ := out[top].(map[string]any)
-			merged := filterFields(x, []string{rest})
-			for k, vv := range prev {
-				merged[k] = vv
-			}
-			out[top] = merged
+			out[k] = filterFields(x, paths)
 		case []map[string]any:
-			prev, _ := out[top].([]map[string]any)
 			list := make([]map[string]any, len(x))
 			for i, e := range x {
-				list[i] = filterFields(e, []string{rest})
-				if i < len(prev) {
-					for k, vv := range prev[i] {
-						list[i][k] = vv
-					}
-				}
+				list[i] = filterFields(e, paths)
 			}
-			out[top] = list
+			out[k] = list
 		}
 	}
 	return out

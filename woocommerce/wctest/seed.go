@@ -169,7 +169,8 @@ func (s *Server) SeedOrder(spec OrderSpec) *woocommerce.Order {
 	s.recalculate(o)
 	s.orders[id] = o
 	s.order = append(s.order, id)
-	return s.snapshot(o)
+	out, _ := s.snapshot(o)
+	return out
 }
 
 // metaFrom turns a map into meta entries, in key order. The caller holds

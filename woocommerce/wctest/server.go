@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dinterowoo/dinterowoo/internal/faultinject"
@@ -37,7 +38,7 @@ type Server struct {
 	home *url.URL
 	hook *http.Client
 	wg   sync.WaitGroup
-	busy busyCounter
+	busy atomic.Int64 // requests being served
 
 	faults faultinject.Queue[Route, Fault]
 	late   faultinject.Late
@@ -210,6 +211,17 @@ func (r *request) param(name string) (json.RawMessage, bool) {
 	return nil, false
 }
 
+// str returns a string parameter; ok is false when it is absent or not a
+// string.
+func (r *request) str(name string) (string, bool) {
+	raw, ok := r.param(name)
+	if !ok {
+		return "", false
+	}
+	var v string
+	return v, json.Unmarshal(raw, &v) == nil
+}
+
 // query returns a query parameter's scalar value.
 func (r *request) query(name string) string {
 	v, _ := r.get.get(name)
@@ -222,8 +234,8 @@ type handler func(http.ResponseWriter, *request)
 // as WordPress does, then checks credentials in WordPress's order: the
 // authentication error first, then the route (SRV 436, 1218).
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	done := s.busy.start()
-	defer done()
+	s.busy.Add(1)
+	defer s.busy.Add(-1)
 	get := newPHPVars()
 	get.parse(r.URL.RawQuery)
 	post := newPHPVars()
@@ -247,13 +259,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case inHome && strings.HasPrefix(rel, s.cfg.prefix+"/"):
 		route = strings.TrimPrefix(rel, s.cfg.prefix)
 	case inHome && rel == "":
-		route, viaQuery = s.queryRoute(get), true
+		route, _ = get.get("rest_route")
+		viaQuery = true
 	}
 	// WordPress routes by the overridden verb (SRV 388–393); OAuth signs
 	// the real one.
 	method := r.Method
-	if m := s.queryRouteMethod(get); m != "" {
-		method = m
+	if m, _ := get.get("_method"); m != "" { // from the query only
+		method = strings.ToUpper(m)
 	} else if m := r.Header.Get("X-HTTP-Method-Override"); m != "" {
 		method = strings.ToUpper(m)
 	}
@@ -313,18 +326,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h(w, req)
-}
-
-func (s *Server) queryRoute(get *phpVars) string {
-	v, _ := get.get("rest_route")
-	return v
-}
-
-// queryRouteMethod is WordPress's _method override, read from the query
-// only.
-func (s *Server) queryRouteMethod(get *phpVars) string {
-	v, _ := get.get("_method")
-	return strings.ToUpper(v)
 }
 
 func (s *Server) match(method string, seg []string) (handler, Route) {

@@ -61,35 +61,20 @@ func (s *Server) lineTax(amount, ratePercent decimal.Decimal, inclusive bool) (n
 // caller holds s.mu.
 func (s *Server) recalculate(o *order) {
 	dp := s.cfg.dp
-	sum := func(items []*item) (total, tax decimal.Decimal) {
+	sum := func(items []*item) (total decimal.Decimal) {
 		for _, it := range items {
 			total = total.Add(it.total)
-			for _, t := range it.taxes {
-				tax = tax.Add(t.total)
-			}
 		}
-		return total, tax
+		return total
 	}
-	cart, cartTax := sum(o.lines)
-	fees, feeTax := sum(o.fees)
-	ship, shipTax := sum(o.shippingLines)
-	perRate := map[int64][2]decimal.Decimal{}
-	for _, list := range [][]*item{o.lines, o.fees, o.shippingLines} {
-		for _, it := range list {
-			for _, t := range it.taxes {
-				v := perRate[t.rateID]
-				if it.typ == itemShipping {
-					v[1] = v[1].Add(t.total)
-				} else {
-					v[0] = v[0].Add(t.total)
-				}
-				perRate[t.rateID] = v
-			}
-		}
+	cartTax, shipTax := decimal.Zero, decimal.Zero
+	perRate := taxesByRate(o.lines, o.fees, o.shippingLines)
+	for _, v := range perRate {
+		cartTax, shipTax = cartTax.Add(v.items), shipTax.Add(v.shipping)
 	}
 	for _, tl := range o.taxLines {
 		v := perRate[tl.rateID]
-		tl.taxTotal, tl.shippingTaxTotal = v[0], v[1]
+		tl.taxTotal, tl.shippingTaxTotal = v.items, v.shipping
 	}
 	disc, discTax := decimal.Zero, decimal.Zero
 	for _, it := range o.lines {
@@ -97,8 +82,34 @@ func (s *Server) recalculate(o *order) {
 		discTax = discTax.Add(it.subtotalTax.Sub(it.totalTax))
 	}
 	o.discountTotal, o.discountTax = disc, discTax
+	ship := sum(o.shippingLines)
 	o.shippingTotal, o.shippingTax = ship, shipTax
-	o.cartTax = cartTax.Add(feeTax)
+	o.cartTax = cartTax
 	o.totalTax = o.cartTax.Add(o.shippingTax).Round(dp)
-	o.total = cart.Add(fees).Add(ship).Add(o.cartTax).Add(o.shippingTax).Round(dp)
+	o.total = sum(o.lines).Add(sum(o.fees)).Add(ship).Add(o.cartTax).Add(o.shippingTax).Round(dp)
+}
+
+// rateTotals is one tax rate's sum over items: what product and fee items
+// carry, and what shipping carries (a tax line's tax_total and
+// shipping_tax_total).
+type rateTotals struct{ items, shipping decimal.Decimal }
+
+// taxesByRate sums the items' stored taxes per rate, as update_taxes does
+// for an order or a refund.
+func taxesByRate(lists ...[]*item) map[int64]rateTotals {
+	out := map[int64]rateTotals{}
+	for _, list := range lists {
+		for _, it := range list {
+			for _, t := range it.taxes {
+				v := out[t.rateID]
+				if it.typ == itemShipping {
+					v.shipping = v.shipping.Add(t.total)
+				} else {
+					v.items = v.items.Add(t.total)
+				}
+				out[t.rateID] = v
+			}
+		}
+	}
+	return out
 }

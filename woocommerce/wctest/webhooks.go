@@ -6,7 +6,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -71,13 +70,19 @@ func validDeliveryURL(raw string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-func (r *request) str(name string) (string, bool) {
-	raw, ok := r.param(name)
-	if !ok {
-		return "", false
+// refuseWebhookInput writes WooCommerce's 400 for a topic or delivery URL
+// it does not take and says whether it did; an empty value is checked
+// only when required (a create).
+func refuseWebhookInput(w http.ResponseWriter, topic, deliveryURL string, required bool) bool {
+	switch {
+	case (required || topic != "") && !validTopic(topic):
+		wpError(w, http.StatusBadRequest, "woocommerce_rest_webhook_invalid_topic", "Webhook topic is required and must be valid.", 400)
+	case (required || deliveryURL != "") && !validDeliveryURL(deliveryURL):
+		wpError(w, http.StatusBadRequest, "woocommerce_rest_webhook_invalid_delivery_url", "Webhook delivery URL must be a valid URL starting with http:// or https://.", 400)
+	default:
+		return false
 	}
-	var v string
-	return v, json.Unmarshal(raw, &v) == nil
+	return true
 }
 
 func (s *Server) createWebhook(w http.ResponseWriter, r *request) {
@@ -85,12 +90,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *request) {
 	deliveryURL, _ := r.str("delivery_url")
 	name, _ := r.str("name")
 	secret, _ := r.str("secret")
-	if !validTopic(topic) {
-		wpError(w, http.StatusBadRequest, "woocommerce_rest_webhook_invalid_topic", "Webhook topic is required and must be valid.", 400)
-		return
-	}
-	if !validDeliveryURL(deliveryURL) {
-		wpError(w, http.StatusBadRequest, "woocommerce_rest_webhook_invalid_delivery_url", "Webhook delivery URL must be a valid URL starting with http:// or https://.", 400)
+	if refuseWebhookInput(w, topic, deliveryURL, true) {
 		return
 	}
 	if secret == "" {
@@ -198,21 +198,17 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *request) {
 		s.mu.Unlock()
 		return
 	}
-	if v, ok := r.str("topic"); ok && v != "" {
-		if !validTopic(v) {
-			s.mu.Unlock()
-			wpError(w, http.StatusBadRequest, "woocommerce_rest_webhook_invalid_topic", "Webhook topic is required and must be valid.", 400)
-			return
-		}
-		h.topic = v
+	topic, _ := r.str("topic")
+	deliveryURL, _ := r.str("delivery_url")
+	if refuseWebhookInput(w, topic, deliveryURL, false) {
+		s.mu.Unlock()
+		return
 	}
-	if v, ok := r.str("delivery_url"); ok && v != "" {
-		if !validDeliveryURL(v) {
-			s.mu.Unlock()
-			wpError(w, http.StatusBadRequest, "woocommerce_rest_webhook_invalid_delivery_url", "Webhook delivery URL must be a valid URL starting with http:// or https://.", 400)
-			return
-		}
-		h.deliveryURL = v
+	if topic != "" {
+		h.topic = topic
+	}
+	if deliveryURL != "" {
+		h.deliveryURL = deliveryURL
 	}
 	if v, ok := r.str("name"); ok && v != "" {
 		h.name = v
