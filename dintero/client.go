@@ -122,7 +122,8 @@ type call struct {
 	method     string
 	path       string // relative to the checkout base URL, already escaped
 	query      url.Values
-	body       any // encoded as JSON when not nil
+	header     http.Header // added to the request
+	body       any         // encoded as JSON when not nil
 	movesMoney bool
 }
 
@@ -148,6 +149,9 @@ func (c *Client) do(ctx context.Context, cl call, out any) (*Response, error) {
 			return nil, fmt.Errorf("%s: %w", cl.op, err)
 		}
 		h := c.headers.Clone()
+		for k, vs := range cl.header {
+			h[k] = vs
+		}
 		h.Set("Authorization", "Bearer "+token)
 		r, err := c.http.Do(ctx, &transport.Request{Op: cl.op, Method: cl.method, URL: u, Header: h, Body: body, MovesMoney: cl.movesMoney})
 		if err != nil {

@@ -24,7 +24,8 @@ func paidTransaction(srv *dinterotest.Server, c *dintero.Client) *dintero.Transa
 			Amount: 33890, Currency: "NOK", MerchantReference: "1001",
 			Items: []dintero.Item{{LineID: "1", Description: "Chair", Quantity: dintero.N(1),
 				Amount: 29990, VATAmount: 5998, VAT: dintero.N(25)}},
-			ShippingOption: &dintero.ShippingOption{ID: "pickup", LineID: "shipping", Amount: 3900, VATAmount: 780, VAT: dintero.N(25)},
+			ShippingOption: &dintero.ShippingOption{ID: "pickup", LineID: "shipping", Title: "Pick-up point",
+				Amount: 3900, VATAmount: 780, VAT: dintero.N(25)},
 		},
 	}, nil)
 	if err != nil {

@@ -68,6 +68,11 @@ type SessionCreated struct {
 type CreateOptions struct {
 	// IncludeSession asks for the whole session in the answer.
 	IncludeSession bool
+	// StrictAmounts sends the strict-session-amounts feature toggle, which
+	// Dintero recommends: order.amount must then equal the items plus
+	// shipping (unless PartialPayment), and the client checks that before
+	// sending. Without it Dintero accepts amounts that differ.
+	StrictAmounts bool
 }
 
 // Session is a checkout session.
@@ -87,6 +92,9 @@ type Session struct {
 	CancelledAt   time.Time      `json:"cancelled_at,omitzero"`
 	CancelledBy   string         `json:"cancelled_by,omitempty"`
 	Events        []SessionEvent `json:"events,omitempty"`
+	// InitiatingSystemRequestHeaders are the Dintero-System-* headers (and
+	// user-agent) the session was created with, lower-cased.
+	InitiatingSystemRequestHeaders map[string]string `json:"initiating_system_request_headers,omitempty"`
 }
 
 // SessionEvent is one entry in a session's history.
@@ -127,15 +135,20 @@ func (s *SessionsService) create(ctx context.Context, op, path string, req *Sess
 	if req.URL.ReturnURL == "" {
 		return nil, nil, invalid(op, "url.return_url is required")
 	}
-	if err := CheckOrder(&req.Order); err != nil {
+	strict := opts != nil && opts.StrictAmounts
+	if err := checkOrder(&req.Order, strict); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", op, err)
 	}
 	q := url.Values{}
 	if opts != nil && opts.IncludeSession {
 		q.Set("include_session", "true")
 	}
+	var h http.Header
+	if strict {
+		h = http.Header{"Dintero-Feature-Toggles": {"strict-session-amounts"}}
+	}
 	created := new(SessionCreated)
-	resp, err := s.c.do(ctx, call{op: op, method: http.MethodPost, path: path, query: q, body: req}, created)
+	resp, err := s.c.do(ctx, call{op: op, method: http.MethodPost, path: path, query: q, header: h, body: req}, created)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -183,7 +196,8 @@ func (s *SessionsService) Update(ctx context.Context, id string, req *SessionUpd
 	if req == nil {
 		return nil, nil, invalid(op, "nil request")
 	}
-	if err := CheckOrder(&req.Order); err != nil {
+	// An update must add up whatever the toggles.
+	if err := checkOrder(&req.Order, true); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", op, err)
 	}
 	q := url.Values{}
@@ -216,40 +230,53 @@ func (s *SessionsService) Cancel(ctx context.Context, id string) (*Session, *Res
 }
 
 // CheckOrder applies Dintero's rules to an order: a known currency, a
-// merchant reference, positive amounts, unique line ids, and an amount equal
-// to the items plus shipping unless PartialPayment is set.
-func CheckOrder(o *Order) error {
+// merchant reference, an amount that is not negative, line ids unique
+// where given, and a shipping option with its required fields. Item
+// amounts may be negative (gift cards). Whether the amount must equal the
+// items plus shipping depends on the call: see CreateOptions.StrictAmounts;
+// an update must always add up.
+func CheckOrder(o *Order) error { return checkOrder(o, false) }
+
+func checkOrder(o *Order, strict bool) error {
 	if _, err := money.Lookup(o.Currency); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
 	if o.MerchantReference == "" {
 		return errorf("order.merchant_reference is required")
 	}
-	if o.Amount <= 0 {
-		return errorf("order.amount must be positive, got %d", o.Amount)
+	if o.Amount < 0 {
+		return errorf("order.amount must not be negative, got %d", o.Amount)
 	}
 	var sum int64
 	seen := map[string]bool{}
 	for i, it := range o.Items {
-		if it.LineID == "" {
-			return errorf("order.items[%d] has no line_id", i)
+		if it.LineID != "" {
+			if seen[it.LineID] {
+				return errorf("line_id %q appears twice", it.LineID)
+			}
+			seen[it.LineID] = true
 		}
-		if seen[it.LineID] {
-			return errorf("line_id %q appears twice", it.LineID)
-		}
-		seen[it.LineID] = true
-		if it.Amount < 0 && it.LineID != RoundingLineID {
-			return errorf("order.items[%d] has a negative amount", i)
+		if it.Amount < 0 && it.Type != ItemGiftCard && it.LineID != RoundingLineID {
+			// Dintero allows it, but a negative line that is not a gift
+			// card or the balancing line is almost always a sign error.
+			return errorf("order.items[%d] has a negative amount and is not a gift_card line", i)
 		}
 		sum += it.Amount
 	}
 	if so := o.ShippingOption; so != nil {
-		if so.LineID != "" && seen[so.LineID] {
+		switch {
+		case so.ID == "":
+			return errorf("order.shipping_option.id is required")
+		case so.LineID == "":
+			return errorf("order.shipping_option.line_id is required")
+		case so.Title == "":
+			return errorf("order.shipping_option.title is required")
+		case seen[so.LineID]:
 			return errorf("shipping line_id %q is also an item's", so.LineID)
 		}
 		sum += so.Amount
 	}
-	if len(o.Items) > 0 && !o.PartialPayment && sum != o.Amount {
+	if strict && len(o.Items) > 0 && !o.PartialPayment && sum != o.Amount {
 		return errorf("order.amount %d is not the items plus shipping (%d)", o.Amount, sum)
 	}
 	if o.PartialPayment && o.Amount > sum {

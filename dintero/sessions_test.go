@@ -86,33 +86,52 @@ func TestSessionsGetUpdateCancel(t *testing.T) {
 	}
 }
 
+// TestCheckOrder follows dintero_spec.md §4.1: line_id is optional,
+// gift_card lines are negative, and amounts must add up only with the
+// strict-session-amounts toggle (always on update).
 func TestCheckOrder(t *testing.T) {
+	giftCard := Item{LineID: "gift-ABCD", Type: ItemGiftCard, Description: "Gift card: ABCD", Quantity: N(1), Amount: -5000}
 	tests := []struct {
-		name   string
-		mutate func(*Order)
-		ok     bool
+		name       string
+		mutate     func(*Order)
+		ok, strict bool // valid without, and with, the toggle
 	}{
-		{"valid", func(*Order) {}, true},
-		{"unknown currency", func(o *Order) { o.Currency = "XYZ" }, false},
-		{"no reference", func(o *Order) { o.MerchantReference = "" }, false},
-		{"zero amount", func(o *Order) { o.Amount = 0 }, false},
-		{"amount off by one", func(o *Order) { o.Amount++ }, false},
-		{"shipping forgotten", func(o *Order) { o.Amount -= 3900 }, false},
-		{"partial payment below", func(o *Order) { o.Amount -= 3900; o.PartialPayment = true }, true},
-		{"partial payment above", func(o *Order) { o.Amount += 1; o.PartialPayment = true }, false},
-		{"duplicate line", func(o *Order) { o.Items = append(o.Items, o.Items[0]); o.Amount += 29990 }, false},
-		{"shipping line clash", func(o *Order) { o.ShippingOption.LineID = "1" }, false},
-		{"missing line id", func(o *Order) { o.Items[0].LineID = "" }, false},
+		{"valid", func(*Order) {}, true, true},
+		{"unknown currency", func(o *Order) { o.Currency = "XYZ" }, false, false},
+		{"no reference", func(o *Order) { o.MerchantReference = "" }, false, false},
+		{"negative amount", func(o *Order) { o.Amount = -1 }, false, false},
+		{"amount off by one", func(o *Order) { o.Amount++ }, true, false},
+		{"shipping forgotten", func(o *Order) { o.Amount -= 3900 }, true, false},
+		{"partial payment below", func(o *Order) { o.Amount -= 3900; o.PartialPayment = true }, true, true},
+		{"partial payment above", func(o *Order) { o.Amount += 1; o.PartialPayment = true }, false, false},
+		{"duplicate line", func(o *Order) { o.Items = append(o.Items, o.Items[0]); o.Amount += 29990 }, false, false},
+		{"shipping line clash", func(o *Order) { o.ShippingOption.LineID = "1" }, false, false},
+		{"no line id", func(o *Order) { o.Items[0].LineID = "" }, true, true},
+		{"two lines without ids", func(o *Order) {
+			o.Items[0].LineID = ""
+			o.Items = append(o.Items, o.Items[0])
+			o.Amount += 29990
+		}, true, true},
+		{"gift card", func(o *Order) { o.Items = append(o.Items, giftCard); o.Amount -= 5000 }, true, true},
+		{"negative product line", func(o *Order) { o.Items[0].Amount = -29990; o.Amount -= 2 * 29990 }, false, false},
+		{"shipping without title", func(o *Order) { o.ShippingOption.Title = "" }, false, false},
+		{"shipping without line id", func(o *Order) { o.ShippingOption.LineID = "" }, false, false},
 	}
 	for _, tt := range tests {
-		o := testOrder()
-		tt.mutate(&o)
-		err := CheckOrder(&o)
-		if tt.ok != (err == nil) {
-			t.Errorf("%s: err = %v", tt.name, err)
-		}
-		if err != nil && !errors.Is(err, ErrInvalidRequest) {
-			t.Errorf("%s: %v does not wrap ErrInvalidRequest", tt.name, err)
+		for _, strict := range []bool{false, true} {
+			o := testOrder()
+			tt.mutate(&o)
+			err := checkOrder(&o, strict)
+			want := tt.ok
+			if strict {
+				want = tt.strict
+			}
+			if want != (err == nil) {
+				t.Errorf("%s (strict %v): err = %v", tt.name, strict, err)
+			}
+			if err != nil && !errors.Is(err, ErrInvalidRequest) {
+				t.Errorf("%s: %v does not wrap ErrInvalidRequest", tt.name, err)
+			}
 		}
 	}
 	o := testOrder()
@@ -134,10 +153,17 @@ func TestSessionValidationSendsNothing(t *testing.T) {
 	badOrder := good
 	badOrder.Order.Amount = 1
 	for name, call := range map[string]func() error{
-		"nil":          func() error { _, _, err := c.Sessions.CreateFromProfile(ctx, nil, nil); return err },
-		"no return":    func() error { _, _, err := c.Sessions.CreateFromProfile(ctx, &noReturn, nil); return err },
-		"no profile":   func() error { _, _, err := c.Sessions.CreateFromProfile(ctx, &noProfile, nil); return err },
-		"bad order":    func() error { _, _, err := c.Sessions.CreateFromProfile(ctx, &badOrder, nil); return err },
+		"nil":        func() error { _, _, err := c.Sessions.CreateFromProfile(ctx, nil, nil); return err },
+		"no return":  func() error { _, _, err := c.Sessions.CreateFromProfile(ctx, &noReturn, nil); return err },
+		"no profile": func() error { _, _, err := c.Sessions.CreateFromProfile(ctx, &noProfile, nil); return err },
+		"bad order": func() error {
+			_, _, err := c.Sessions.CreateFromProfile(ctx, &badOrder, &CreateOptions{StrictAmounts: true})
+			return err
+		},
+		"bad update": func() error {
+			_, _, err := c.Sessions.Update(ctx, "S1", &SessionUpdate{Order: badOrder.Order}, nil)
+			return err
+		},
 		"no config":    func() error { _, _, err := c.Sessions.Create(ctx, &good, nil); return err },
 		"nil update":   func() error { _, _, err := c.Sessions.Update(ctx, "S1", nil, nil); return err },
 		"empty get":    func() error { _, _, err := c.Sessions.Get(ctx, ""); return err },

@@ -24,9 +24,11 @@ const (
 	StatusOnHold                    Status = "ON_HOLD"
 )
 
-// CanCapture reports whether Dintero accepts a capture in this status.
+// CanCapture reports whether Dintero accepts a capture in this status:
+// AUTHORIZED, PARTIALLY_CAPTURED, and PARTIALLY_CAPTURED_REFUNDED, whose
+// remainder can still be captured (Dintero's status table).
 func (s Status) CanCapture() bool {
-	return s == StatusAuthorized || s == StatusPartiallyCaptured
+	return s == StatusAuthorized || s == StatusPartiallyCaptured || s == StatusPartiallyCapturedRefunded
 }
 
 // CanRefund reports whether Dintero accepts a refund in this status.
@@ -68,11 +70,15 @@ const (
 // Item is an order line: in a session, on a transaction, and in capture
 // and refund requests. Amounts are in minor units; Amount includes VAT.
 type Item struct {
-	ID          string `json:"id,omitempty"`
-	LineID      string `json:"line_id"`
+	ID string `json:"id,omitempty"`
+	// LineID names the line for captures and refunds. It is optional in a
+	// session (unique when given; Instabank and Collector need it) and
+	// required on capture and refund items.
+	LineID      string `json:"line_id,omitempty"`
 	Description string `json:"description,omitempty"`
 	Quantity    Number `json:"quantity,omitzero"`
-	// Amount is the gross line total (net + VAT, after discounts).
+	// Amount is the gross line total (net + VAT, after discounts). It may
+	// be negative: a gift_card line usually is.
 	Amount int64 `json:"amount"`
 	// VATAmount is the VAT inside Amount.
 	VATAmount int64 `json:"vat_amount,omitempty"`
@@ -130,15 +136,20 @@ type Address struct {
 // Dintero moves it into the transaction's items, so captures and refunds
 // must include its line.
 type ShippingOption struct {
-	ID             string `json:"id"`
-	LineID         string `json:"line_id"`
-	Amount         int64  `json:"amount"`
-	VATAmount      int64  `json:"vat_amount,omitempty"`
-	VAT            Number `json:"vat,omitzero"`
-	Title          string `json:"title,omitempty"`
-	Description    string `json:"description,omitempty"`
-	Operator       string `json:"operator"`
-	DeliveryMethod string `json:"delivery_method,omitempty"`
+	ID        string `json:"id"`
+	LineID    string `json:"line_id"`
+	Amount    int64  `json:"amount"`
+	VATAmount int64  `json:"vat_amount,omitempty"`
+	VAT       Number `json:"vat,omitzero"`
+	// Title is required by Dintero, and always sent.
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Operator    string `json:"operator"`
+	// DeliveryMethod is delivery, pick_up, unspecified or none.
+	DeliveryMethod    string `json:"delivery_method,omitempty"`
+	OperatorProductID string `json:"operator_product_id,omitempty"`
+	// PickUpAddress is where a pick_up delivery is collected.
+	PickUpAddress *Address `json:"pick_up_address,omitempty"`
 }
 
 // Transaction is a payment at Dintero.
@@ -163,6 +174,22 @@ type Transaction struct {
 	Channel            string             `json:"channel,omitempty"`
 	SettlementStatus   string             `json:"settlement_status,omitempty"`
 	Metadata           Metadata           `json:"metadata,omitempty"`
+	PaymentOperation   string             `json:"payment_operation,omitempty"`
+	DynamicDescriptor  string             `json:"dynamic_descriptor,omitempty"`
+	URL                *TransactionURL    `json:"url,omitempty"`
+	// InitiatingSystemRequestHeaders are the Dintero-System-* headers (and
+	// user-agent) of the request that created the session, lower-cased.
+	InitiatingSystemRequestHeaders map[string]string `json:"initiating_system_request_headers,omitempty"`
+	// Session is the originating session, with GetOptions.Includes
+	// "session".
+	Session *Session `json:"session,omitempty"`
+}
+
+// TransactionURL holds the transaction's addresses.
+type TransactionURL struct {
+	CallbackURL string `json:"callback_url,omitempty"`
+	RedirectURL string `json:"redirect_url,omitempty"`
+	ApprovalURL string `json:"approval_url,omitempty"`
 }
 
 // TransactionEvent is one entry in a transaction's history.
@@ -184,6 +211,9 @@ type TransactionEvent struct {
 	EventReference string      `json:"event_reference,omitempty"`
 	Error          *EventError `json:"error,omitempty"`
 	Metadata       Metadata    `json:"metadata,omitempty"`
+	// RequestHeaders are the Dintero-System-* headers (and user-agent) of
+	// the request that caused the event, lower-cased.
+	RequestHeaders map[string]string `json:"request_headers,omitempty"`
 }
 
 // EventError tells why an event failed.

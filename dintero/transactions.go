@@ -363,7 +363,8 @@ func checkItems(op string, amount int64, items []Item) error {
 			return invalid(op, "line_id %q appears twice", it.LineID)
 		}
 		seen[it.LineID] = true
-		if (it.Amount < 0 && it.LineID != RoundingLineID) || it.VATAmount < 0 {
+		if (it.Amount < 0 && it.LineID != RoundingLineID && it.Type != ItemGiftCard) || it.VATAmount < 0 {
+			// Only gift-card lines and the balancing line are negative.
 			return invalid(op, "item %q has a negative amount", it.LineID)
 		}
 		if it.VATAmount > max(it.Amount, 0) {

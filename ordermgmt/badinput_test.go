@@ -154,10 +154,11 @@ func TestBadInput(t *testing.T) {
 			_, _, err := w.dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{URL: dintero.SessionURLs{ReturnURL: "https://r"}, Order: o, ProfileID: "p"}, nil)
 			return err
 		}, is(money.ErrUnknownCurrency)},
-		{"session amount off", func() error {
+		{"session amount off, strict amounts", func() error {
 			o := nok
 			o.Amount = 101
-			_, _, err := w.dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{URL: dintero.SessionURLs{ReturnURL: "https://r"}, Order: o, ProfileID: "p"}, nil)
+			_, _, err := w.dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{URL: dintero.SessionURLs{ReturnURL: "https://r"}, Order: o, ProfileID: "p"},
+				&dintero.CreateOptions{StrictAmounts: true})
 			return err
 		}, is(dintero.ErrInvalidRequest)},
 		{"session without return url", func() error {

@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"time"
-
-	"github.com/dinterowoo/dinterowoo/dintero"
 )
 
 // CallbackRecord is one callback the server delivered or tried to.
@@ -41,12 +39,12 @@ func (s *Server) WaitCallbacks() { s.wg.Wait() }
 // callback URL asked for this kind of event. It never runs inside the
 // request that caused it, so a receiver that calls back into the server
 // cannot deadlock with it.
-func (s *Server) reportEvent(callbackURL string, tx dintero.Transaction, kind dintero.EventType) {
+func (s *Server) reportEvent(callbackURL string, tx *transaction, kind string) {
 	if callbackURL == "" {
 		return
 	}
 	u, err := url.Parse(callbackURL)
-	if err != nil || !slices.Contains(u.Query()["report_event"], string(kind)) {
+	if err != nil || !slices.Contains(u.Query()["report_event"], kind) {
 		return
 	}
 	s.mu.Lock()
@@ -60,7 +58,7 @@ func (s *Server) reportEvent(callbackURL string, tx dintero.Transaction, kind di
 	go func() {
 		defer s.wg.Done()
 		defer s.busy.Add(-1)
-		s.deliver(context.Background(), callbackURL, tx, "", string(kind))
+		s.deliver(context.Background(), callbackURL, tx, "", kind)
 	}()
 }
 
@@ -69,7 +67,7 @@ func (s *Server) reportEvent(callbackURL string, tx dintero.Transaction, kind di
 // the case may be, error or event and event_id; GET unless the URL says
 // method=POST (then the transaction is the body); signed when a secret is
 // set; retried on 5xx and connection errors, never on 4xx.
-func (s *Server) deliver(ctx context.Context, callbackURL string, tx dintero.Transaction, errParam, event string) {
+func (s *Server) deliver(ctx context.Context, callbackURL string, tx *transaction, errParam, event string) {
 	if callbackURL == "" {
 		return
 	}
@@ -110,7 +108,14 @@ func (s *Server) deliver(ctx context.Context, callbackURL string, tx dintero.Tra
 
 	var body []byte
 	if method == http.MethodPost {
-		body, _ = json.Marshal(tx)
+		// includes=session puts the session in the body (N:1349-1350).
+		out := tx
+		if slices.Contains(q["includes"], "session") {
+			s.mu.Lock()
+			out = s.render(tx.clone(), []string{"session"})
+			s.mu.Unlock()
+		}
+		body, _ = json.Marshal(out)
 	}
 	rec := CallbackRecord{Method: method, URL: u.String(), TransactionID: tx.ID, Event: event, Error: errParam}
 	delivery := uuid()
@@ -125,7 +130,7 @@ func (s *Server) deliver(ctx context.Context, callbackURL string, tx dintero.Tra
 			req.Header.Set("Content-Type", "application/json")
 		}
 		if len(s.cfg.callbackSecret) > 0 {
-			req.Header.Set(dintero.SignatureHeader, dintero.SignCallback(s.cfg.callbackSecret, s.cfg.accountID, method, u, s.cfg.now()))
+			req.Header.Set("Dintero-Signature", callbackSignature(s.cfg.callbackSecret, s.cfg.accountID, method, u, s.cfg.now()))
 			rec.Signed = true
 		}
 		resp, err := s.http.Do(req)

@@ -8,13 +8,12 @@ import (
 	"github.com/dinterowoo/dinterowoo/internal/faultinject"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/dinterowoo/dinterowoo/dintero"
 )
 
 // Default credentials of a Server.
@@ -42,38 +41,40 @@ type Server struct {
 
 	mu       sync.Mutex
 	tokens   map[string]time.Time // token -> expiry
-	sessions map[string]*dintero.Session
+	sessions map[string]*session
 	txs      map[string]*txState
 	txOrder  []string // creation order
 	sent     []CallbackRecord
 	closed   bool
+	// decodeErr is the first error the client's decoder gave on the
+	// server's JSON in an accessor.
+	decodeErr error
 }
 
 type txState struct {
-	tx          dintero.Transaction
+	tx          *transaction
 	callbackURL string
 	pending     []pendingOp
 	// lagging is what reads return until lagUntil (Fault.VisibleAfter):
 	// the transaction as it was before the hidden changes.
-	lagging  *dintero.Transaction
+	lagging  *transaction
 	lagUntil time.Time
 }
 
 // visible is the transaction as reads see it at now. The caller holds s.mu.
-func (st *txState) visible(now time.Time) dintero.Transaction {
+func (st *txState) visible(now time.Time) *transaction {
 	if st.lagging != nil && now.Before(st.lagUntil) {
-		return copyTx(*st.lagging)
+		return st.lagging.clone()
 	}
 	st.lagging = nil
-	return copyTx(st.tx)
+	return st.tx.clone()
 }
 
 // hide keeps reads on the state before a change for d. The caller holds
 // s.mu and calls it before making the change.
 func (st *txState) hide(now time.Time, d time.Duration) {
 	if st.lagging == nil || !now.Before(st.lagUntil) {
-		before := copyTx(st.tx)
-		st.lagging = &before
+		st.lagging = st.tx.clone()
 	}
 	if until := now.Add(d); until.After(st.lagUntil) {
 		st.lagUntil = until
@@ -86,6 +87,7 @@ type config struct {
 	callbackSecret                    []byte
 	callbackAttempts                  int
 	now                               func() time.Time
+	choices                           Choices
 }
 
 // Option configures a Server.
@@ -125,7 +127,7 @@ func NewServer(opts ...Option) *Server {
 	s := &Server{
 		cfg:      cfg,
 		tokens:   map[string]time.Time{},
-		sessions: map[string]*dintero.Session{},
+		sessions: map[string]*session{},
 		txs:      map[string]*txState{},
 		http:     &http.Client{Timeout: 10 * time.Second},
 	}
@@ -177,13 +179,6 @@ func (s *Server) WaitLateCommits() { s.late.Wait() }
 
 // AccountID returns the account id the server serves.
 func (s *Server) AccountID() string { return s.cfg.accountID }
-
-// Client returns a dintero.Client for this server with its credentials;
-// opts are applied after the server's own.
-func (s *Server) Client(opts ...dintero.Option) (*dintero.Client, error) {
-	base := []dintero.Option{dintero.WithCheckoutURL(s.URL), dintero.WithAPIURL(s.URL)}
-	return dintero.New(s.cfg.accountID, s.cfg.clientID, s.cfg.clientSecret, append(base, opts...)...)
-}
 
 // handler is a route's logic. It gets the fault in force (or nil) for the
 // behaviours that need the route's cooperation, such as 202 pending.
@@ -246,10 +241,13 @@ func faultCode(status int) string {
 }
 
 func (s *Server) authorized(r *http.Request) bool {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
+	// The scheme is case-insensitive (RFC 9110 §11.1): "bearer" is as
+	// good as "Bearer".
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return false
 	}
+	tok = strings.TrimSpace(tok)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	exp, ok := s.tokens[tok]
@@ -277,8 +275,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, _ *Fault) {
 		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "grant_type must be client_credentials")
 		return
 	}
-	if body.Audience != "https://api.dintero.com/v1/accounts/"+s.cfg.accountID {
-		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "audience does not match the account")
+	if !s.audienceOK(body.Audience) {
+		// The audience must be a grant of the client (N:6516-6518).
+		writeError(w, http.StatusForbidden, "FORBIDDEN", "audience is not a grant of this client")
 		return
 	}
 	tok := "dt_" + randomString(32)
@@ -290,6 +289,45 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, _ *Fault) {
 	})
 }
 
+// audienceOK accepts the audience forms dintero_spec.md §3 lists: the
+// canonical https://api.dintero.com/v1/accounts/{aid}, its userinfo
+// variant https://{aid}@api.dintero.com/v1/accounts/{aid} (the Node SDK),
+// and {this server}/v1/accounts/{aid} (the Python SDK builds it from its
+// api_url).
+func (s *Server) audienceOK(aud string) bool {
+	u, err := url.Parse(aud)
+	if err != nil || u.RawQuery != "" || u.Fragment != "" {
+		return false
+	}
+	if u.User != nil && u.User.Username() != s.cfg.accountID {
+		return false
+	}
+	if strings.TrimSuffix(u.Path, "/") != "/v1/accounts/"+s.cfg.accountID {
+		return false
+	}
+	own, _ := url.Parse(s.srv.URL)
+	switch {
+	case u.Scheme == "https" && u.Host == "api.dintero.com":
+		return true
+	case u.Scheme == own.Scheme && u.Host == own.Host:
+		return true
+	}
+	return false
+}
+
+// systemHeaders is the stored copy of a request's Dintero-System-*
+// headers: lower-cased keys, plus user-agent (N:4834-4872).
+func systemHeaders(r *http.Request) map[string]string {
+	out := map[string]string{}
+	for k, vs := range r.Header {
+		lk := strings.ToLower(k)
+		if strings.HasPrefix(lk, "dintero-system-") || lk == "user-agent" {
+			out[lk] = strings.Join(vs, ", ")
+		}
+	}
+	return out
+}
+
 // ExpireTokens makes every issued token invalid, as if they had expired or
 // been revoked; clients must refresh.
 func (s *Server) ExpireTokens() {
@@ -298,17 +336,23 @@ func (s *Server) ExpireTokens() {
 	clear(s.tokens)
 }
 
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+func readBody(r *http.Request) ([]byte, error) {
 	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(r.Body); err != nil {
+	_, err := buf.ReadFrom(r.Body)
+	return bytes.TrimSpace(buf.Bytes()), err
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	buf, err := readBody(r)
+	if err != nil {
 		writeError(w, http.StatusRequestEntityTooLarge, "INVALID_REQUEST_PARAMETER", "body too large or unreadable")
 		return false
 	}
-	if buf.Len() == 0 {
+	if len(buf) == 0 {
 		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "body required")
 		return false
 	}
-	if err := json.Unmarshal(buf.Bytes(), v); err != nil {
+	if err := json.Unmarshal(buf, v); err != nil {
 		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "malformed JSON: "+err.Error())
 		return false
 	}

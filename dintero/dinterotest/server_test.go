@@ -430,7 +430,11 @@ func TestSessionsAgainstServer(t *testing.T) {
 	}
 	o := order("wc-7")
 	o.Items[0].Amount, o.Amount = 19990, 23890
-	if _, _, err := c.Sessions.Update(ctx, created.ID, &dintero.SessionUpdate{Order: o}, nil); err != nil {
+	// Before the checkout is shown, an update needs update_without_lock.
+	if _, _, err := c.Sessions.Update(ctx, created.ID, &dintero.SessionUpdate{Order: o}, nil); !errors.Is(err, dintero.ErrBadRequest) {
+		t.Fatalf("update of an unlocked session without update_without_lock: %v", err)
+	}
+	if _, _, err := c.Sessions.Update(ctx, created.ID, &dintero.SessionUpdate{Order: o}, &dintero.UpdateOptions{WithoutLock: true}); err != nil {
 		t.Fatal(err)
 	}
 	tx, err := srv.Pay(ctx, created.ID, dinterotest.Authorized)

@@ -1,17 +1,40 @@
 package dinterotest
 
 import (
-	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"net/http"
-
-	"github.com/dinterowoo/dinterowoo/dintero"
+	"slices"
+	"strings"
 )
+
+// sessionRequest is the body of a session create (N:7522): SessionProfile
+// or an inline configuration, plus metadata.
+type sessionRequest struct {
+	URL           sessionURL      `json:"url"`
+	Order         order           `json:"order"`
+	ProfileID     string          `json:"profile_id"`
+	Customer      json.RawMessage `json:"customer"`
+	ExpiresAt     string          `json:"expires_at"`
+	Configuration json.RawMessage `json:"configuration"`
+	Metadata      map[string]any  `json:"metadata"`
+}
+
+// featureToggles reads Dintero-Feature-Toggles, an array header sent
+// repeated or comma-separated (N:7484-7490).
+func featureToggles(r *http.Request) []string {
+	var out []string
+	for _, v := range r.Header.Values("Dintero-Feature-Toggles") {
+		for t := range strings.SplitSeq(v, ",") {
+			out = append(out, strings.TrimSpace(t))
+		}
+	}
+	return out
+}
 
 func (s *Server) handleCreateSession(profile bool) handler {
 	return func(w http.ResponseWriter, r *http.Request, _ *Fault) {
-		var req dintero.SessionRequest
+		var req sessionRequest
 		if !decode(w, r, &req) {
 			return
 		}
@@ -26,38 +49,61 @@ func (s *Server) handleCreateSession(profile bool) handler {
 			writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "configuration is required")
 			return
 		}
-		if err := dintero.CheckOrder(&req.Order); err != nil {
-			writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", err.Error())
+		rules, apiErr := configurationRules(req.Configuration, &req.Order)
+		if apiErr == nil {
+			rules.strictAmounts = s.cfg.choices.StrictSessionAmounts || slices.Contains(featureToggles(r), "strict-session-amounts")
+			apiErr = checkOrder(&req.Order, rules)
+		}
+		if apiErr == nil {
+			apiErr = checkSessionMetadata(req.Metadata)
+		}
+		if apiErr != nil {
+			writeAPIError(w, apiErr)
 			return
 		}
-		now := s.cfg.now().UTC()
-		sess := &dintero.Session{
+		now := wireTime(s.cfg.now())
+		sess := &session{
 			ID: s.cfg.accountID + "." + randomString(22), CreatedAt: now, UpdatedAt: now,
 			URL: req.URL, Order: req.Order, ProfileID: req.ProfileID, Customer: req.Customer,
-			Configuration: req.Configuration, Metadata: req.Metadata,
-			Events: []dintero.SessionEvent{{Name: "INITIATED", CreatedAt: now}},
+			ExpiresAt: req.ExpiresAt, Configuration: req.Configuration, Metadata: req.Metadata,
+			Events:                         []sessionEvent{{Name: "INITIATED", CreatedAt: now}},
+			InitiatingSystemRequestHeaders: systemHeaders(r),
 		}
-		if req.ExpiresAt != nil {
-			sess.ExpiresAt = *req.ExpiresAt
+		if sess.ProfileID != "" {
+			if sess.Metadata == nil {
+				sess.Metadata = map[string]any{}
+			}
+			sess.Metadata["session:profile_id"] = sess.ProfileID // N:5160-5164
 		}
 		s.mu.Lock()
 		s.sessions[sess.ID] = sess
-		out := dintero.SessionCreated{ID: sess.ID, URL: s.srv.URL + "/v1/view/" + sess.ID}
+		out := map[string]any{"id": sess.ID, "url": s.srv.URL + "/v1/view/" + sess.ID}
 		if r.URL.Query().Get("include_session") == "true" {
-			cp := copySession(sess)
-			out.Session = &cp
+			out["session"] = sess.clone()
 		}
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, out)
 	}
 }
 
+// checkSessionMetadata: values are strings or numbers (N:4782-4815).
+func checkSessionMetadata(m map[string]any) *apiError {
+	for k, v := range m {
+		switch v.(type) {
+		case string, float64:
+		default:
+			return badRequest("metadata %q must be a string or a number", k)
+		}
+	}
+	return nil
+}
+
 func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request, _ *Fault) {
 	s.mu.Lock()
 	sess, ok := s.sessions[r.PathValue("id")]
-	var out dintero.Session
+	var out *session
 	if ok {
-		out = copySession(sess)
+		out = sess.clone()
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -67,30 +113,68 @@ func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request, _ *Fau
 	writeJSON(w, http.StatusOK, out)
 }
 
+// handleUpdateSession is PUT /v1/sessions/{id} (N:48-56, N:7572-7628):
+// only a session locked for paying, unless update_without_lock=true; the
+// order fields sent replace the session's, and the result must add up.
 func (s *Server) handleUpdateSession(w http.ResponseWriter, r *http.Request, _ *Fault) {
-	var req dintero.SessionUpdate
+	var req struct {
+		Order      map[string]json.RawMessage `json:"order"`
+		RemoveLock *bool                      `json:"remove_lock"`
+		Express    json.RawMessage            `json:"express"`
+	}
 	if !decode(w, r, &req) {
 		return
 	}
-	if err := dintero.CheckOrder(&req.Order); err != nil {
-		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", err.Error())
-		return
-	}
+	withoutLock := r.URL.Query().Get("update_without_lock") == "true"
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sess, ok := s.sessions[r.PathValue("id")]
 	switch {
 	case !ok:
 		writeError(w, http.StatusNotFound, "NOT_FOUND", "session not found")
-	case sess.TransactionID != "" || !sess.CancelledAt.IsZero():
-		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "session is paid or cancelled")
-	default:
-		sess.Order = req.Order
-		sess.UpdatedAt = s.cfg.now().UTC()
-		writeJSON(w, http.StatusOK, copySession(sess))
+		return
+	case sess.TransactionID != "" || sess.CancelledAt != "":
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "session is paid or cancelled: update not allowed")
+		return
+	case !sess.locked && !withoutLock:
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "session is not locked for paying; use update_without_lock=true before the checkout is shown")
+		return
 	}
+	merged, apiErr := mergeOrder(sess.Order, req.Order)
+	if apiErr == nil {
+		apiErr = checkOrder(&merged, sessionRules{strictAmounts: true})
+	}
+	if apiErr != nil {
+		writeAPIError(w, apiErr)
+		return
+	}
+	sess.Order = merged
+	sess.UpdatedAt = wireTime(s.cfg.now())
+	if req.RemoveLock == nil || *req.RemoveLock {
+		sess.locked = false
+	}
+	writeJSON(w, http.StatusOK, sess.clone())
 }
 
+// mergeOrder applies a SessionOrderUpdate, whose every field is optional,
+// to an order.
+func mergeOrder(cur order, update map[string]json.RawMessage) (order, *apiError) {
+	b, _ := json.Marshal(cur)
+	var fields map[string]json.RawMessage
+	json.Unmarshal(b, &fields)
+	for k, v := range update {
+		fields[k] = v
+	}
+	b, _ = json.Marshal(fields)
+	var out order
+	if err := json.Unmarshal(b, &out); err != nil {
+		return order{}, badRequest("order: %v", err)
+	}
+	return out, nil
+}
+
+// handleCancelSession voids an initiated or authorized transaction and
+// refuses in any other transaction state (N:77-83).
 func (s *Server) handleCancelSession(w http.ResponseWriter, r *http.Request, _ *Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -101,173 +185,34 @@ func (s *Server) handleCancelSession(w http.ResponseWriter, r *http.Request, _ *
 	}
 	if sess.TransactionID != "" {
 		st := s.txs[sess.TransactionID]
-		if err := checkVoid(st); err != nil {
-			writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "session cannot be cancelled: "+err.Error())
+		switch st.tx.Status {
+		case stInitiated, stAuthorized:
+		default:
+			writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "cancel is not allowed: transaction is "+st.tx.Status)
 			return
 		}
-		s.apply(st, pendingOp{requestID: uuid(), kind: dintero.EventVoid, amount: st.tx.Amount}, "")
+		if len(st.pending) > 0 {
+			writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "cancel is not allowed: an operation is in progress")
+			return
+		}
+		s.apply(st, pendingOp{requestID: uuid(), kind: evVoid, amount: st.tx.Amount, headers: systemHeaders(r)}, "")
 	}
-	now := s.cfg.now().UTC()
+	now := wireTime(s.cfg.now())
 	sess.CancelledAt, sess.CancelledBy, sess.UpdatedAt = now, s.cfg.clientID, now
-	sess.Events = append(sess.Events, dintero.SessionEvent{Name: "CANCELLED", CreatedAt: now})
-	writeJSON(w, http.StatusOK, copySession(sess))
+	sess.Events = append(sess.Events, sessionEvent{Name: "CANCELLED", CreatedAt: now})
+	writeJSON(w, http.StatusOK, sess.clone())
 }
 
-// Outcome is how a test payment ends.
-type Outcome string
-
-// Outcomes for Pay.
-const (
-	// Authorized: the card was authorized; capture comes later.
-	Authorized Outcome = "AUTHORIZED"
-	// OnHold: the payment awaits further checks; ResolveOnHold ends it.
-	OnHold Outcome = "ON_HOLD"
-	// Captured: captured at once (auto-capture, or Swish).
-	Captured Outcome = "CAPTURED"
-	// Failed: the payment failed.
-	Failed Outcome = "FAILED"
-	// Declined: the customer declined while it was processing.
-	Declined Outcome = "DECLINED"
-)
-
-// PayOptions tune a test payment.
-type PayOptions struct {
-	// PaymentProductType is recorded on the transaction (default
-	// "dintero_psp.creditcard"; "swish.swish" for a Swish payment).
-	PaymentProductType string
-}
-
-// ErrSessionState is returned by Pay for a session that is unknown,
-// already paid or cancelled.
-var ErrSessionState = errors.New("dinterotest: session cannot be paid")
-
-// Pay plays the customer paying the session: it creates the transaction
-// with the given outcome, copying the order's items and moving the
-// shipping option into them as Dintero does, and sends the callback (when
-// the session has a callback_url; for FAILED and DECLINED only with
-// report_error=true). It returns after the delivery, retries included.
-func (s *Server) Pay(ctx context.Context, sessionID string, outcome Outcome) (*dintero.Transaction, error) {
-	return s.PayWith(ctx, sessionID, outcome, PayOptions{})
-}
-
-// PayWith is Pay with options.
-func (s *Server) PayWith(ctx context.Context, sessionID string, outcome Outcome, opts PayOptions) (*dintero.Transaction, error) {
-	product := opts.PaymentProductType
-	if product == "" {
-		product = "dintero_psp.creditcard"
-		if outcome == Captured {
-			product = "swish.swish"
-		}
-	}
+// LockSession plays the customer opening the payment page: the session is
+// locked for paying until an update removes the lock, as Dintero requires
+// before a PUT without update_without_lock (N:48).
+func (s *Server) LockSession(id string) error {
 	s.mu.Lock()
-	sess, ok := s.sessions[sessionID]
-	if !ok || sess.TransactionID != "" || !sess.CancelledAt.IsZero() {
-		s.mu.Unlock()
-		return nil, fmt.Errorf("%w: %s", ErrSessionState, sessionID)
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[id]
+	if !ok || sess.TransactionID != "" || sess.CancelledAt != "" {
+		return fmt.Errorf("%w: %s", ErrSessionState, id)
 	}
-	now := s.cfg.now().UTC()
-	tx := dintero.Transaction{
-		ID: s.cfg.accountID + "." + randomString(22), CreatedAt: now, UpdatedAt: now,
-		Amount: sess.Order.Amount, Currency: sess.Order.Currency,
-		MerchantReference: sess.Order.MerchantReference, MerchantReference2: sess.Order.MerchantReference2,
-		SessionID: sess.ID, PaymentProductType: product, PaymentProduct: productOf(product),
-		Items: append([]dintero.Item(nil), sess.Order.Items...), Customer: sess.Customer,
-		ShippingAddress: sess.Order.ShippingAddress, BillingAddress: sess.Order.BillingAddress,
-		ShippingOption: sess.Order.ShippingOption, Channel: "ecommerce",
-		Metadata: dintero.Metadata{"session:profile_id": sess.ProfileID},
-	}
-	if so := sess.Order.ShippingOption; so != nil {
-		tx.Items = append(tx.Items, dintero.Item{
-			ID: so.ID, LineID: so.LineID, Description: so.Title, Quantity: dintero.N(1),
-			Amount: so.Amount, VATAmount: so.VATAmount, VAT: so.VAT, Type: dintero.ItemShipping,
-		})
-	}
-	tx.Events = []dintero.TransactionEvent{{ID: uuid(), Event: dintero.EventInitialize, Success: true,
-		Amount: tx.Amount, CreatedAt: now, RequestID: uuid(), TransactionStatus: dintero.StatusInitiated}}
-	authorized := outcome == Authorized || outcome == Captured || outcome == OnHold
-	tx.Status = dintero.Status(outcome)
-	auth := dintero.TransactionEvent{ID: uuid(), Event: dintero.EventAuthorize, Success: authorized,
-		Amount: tx.Amount, CreatedAt: now, RequestID: uuid(), TransactionStatus: dintero.StatusAuthorized}
-	if outcome == OnHold {
-		auth.TransactionStatus = dintero.StatusOnHold
-	}
-	if !authorized {
-		auth.TransactionStatus = tx.Status
-		auth.Error = &dintero.EventError{Code: string(outcome), Message: "payment " + string(outcome)}
-	}
-	tx.Events = append(tx.Events, auth)
-	st := &txState{tx: tx, callbackURL: sess.URL.CallbackURL}
-	if outcome == Captured {
-		st.tx.Status = dintero.StatusAuthorized
-		s.apply(st, pendingOp{requestID: uuid(), kind: dintero.EventCapture, amount: tx.Amount, items: tx.Items}, "")
-	}
-	s.txs[tx.ID] = st
-	s.txOrder = append(s.txOrder, tx.ID)
-	sess.TransactionID = tx.ID
-	sess.Events = append(sess.Events, dintero.SessionEvent{Name: string(outcome), CreatedAt: now})
-	out := copyTx(st.tx)
-	cbURL := st.callbackURL
-	s.mu.Unlock()
-
-	if authorized {
-		s.deliver(ctx, cbURL, out, "", "")
-	} else {
-		s.deliver(ctx, cbURL, out, "failed", "")
-	}
-	return &out, nil
-}
-
-// ResolveOnHold ends an ON_HOLD payment: authorized, or failed. Dintero
-// sends a second callback when a payment leaves ON_HOLD; so does this.
-func (s *Server) ResolveOnHold(ctx context.Context, txID string, authorized bool) (*dintero.Transaction, error) {
-	s.mu.Lock()
-	st, ok := s.txs[txID]
-	if !ok || st.tx.Status != dintero.StatusOnHold {
-		s.mu.Unlock()
-		return nil, fmt.Errorf("dinterotest: transaction %s is not on hold", txID)
-	}
-	if authorized {
-		s.authorize(st)
-	} else {
-		now := s.cfg.now().UTC()
-		st.tx.Status = dintero.StatusFailed
-		st.tx.UpdatedAt = now
-		st.tx.Events = append(st.tx.Events, dintero.TransactionEvent{ID: uuid(), Event: dintero.EventAuthorize,
-			Success: false, Amount: st.tx.Amount, CreatedAt: now, RequestID: uuid(), TransactionStatus: dintero.StatusFailed,
-			Error: &dintero.EventError{Code: "FAILED", Message: "rejected in review"}})
-	}
-	out := copyTx(st.tx)
-	cbURL := st.callbackURL
-	s.mu.Unlock()
-	errParam := ""
-	if !authorized {
-		errParam = "failed"
-	}
-	s.deliver(ctx, cbURL, out, errParam, "")
-	return &out, nil
-}
-
-// authorize moves an ON_HOLD transaction to AUTHORIZED. The caller holds s.mu.
-func (s *Server) authorize(st *txState) {
-	now := s.cfg.now().UTC()
-	st.tx.Status = dintero.StatusAuthorized
-	st.tx.UpdatedAt = now
-	st.tx.Events = append(st.tx.Events, dintero.TransactionEvent{ID: uuid(), Event: dintero.EventAuthorize,
-		Success: true, Amount: st.tx.Amount, CreatedAt: now, RequestID: uuid(), TransactionStatus: dintero.StatusAuthorized})
-}
-
-func productOf(productType string) string {
-	for i := range len(productType) {
-		if productType[i] == '.' {
-			return productType[:i]
-		}
-	}
-	return productType
-}
-
-func copySession(s *dintero.Session) dintero.Session {
-	out := *s
-	out.Order.Items = append([]dintero.Item(nil), s.Order.Items...)
-	out.Events = append([]dintero.SessionEvent(nil), s.Events...)
-	return out
+	sess.locked = true
+	return nil
 }

@@ -6,27 +6,44 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
-
-	"github.com/dinterowoo/dinterowoo/dintero"
 )
 
-// pendingOp is a capture, refund or void accepted with 202 and not done.
+// pendingOp is a capture, refund or void: applied at once, or accepted
+// with 202 and completed later.
 type pendingOp struct {
 	requestID string
-	kind      dintero.EventType
+	kind      string
 	amount    int64
-	items     []dintero.Item
+	items     []item
 	reference string
+	metadata  map[string]string
+	headers   map[string]string
+	final     bool // final_capture
+}
+
+// render applies a read's includes (N:8086-8099): session embeds the
+// originating session, events.success.true drops failed events. The
+// request headers are always included, as they have been since 2023-09
+// (N:7755-7764). The caller holds s.mu.
+func (s *Server) render(tx *transaction, includes []string) *transaction {
+	if slices.Contains(includes, "session") {
+		if sess, ok := s.sessions[tx.SessionID]; ok {
+			tx.Session = sess.clone()
+		}
+	}
+	if slices.Contains(includes, "events.success.true") {
+		tx.Events = slices.DeleteFunc(tx.Events, func(e event) bool { return !e.Success })
+	}
+	return tx
 }
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, _ *Fault) {
 	s.mu.Lock()
 	st, ok := s.txs[r.PathValue("id")]
-	var tx dintero.Transaction
+	var tx *transaction
 	if ok {
-		tx = st.visible(s.cfg.now())
+		tx = s.render(st.visible(s.cfg.now()), r.URL.Query()["includes"])
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -40,43 +57,51 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, _ *Fault) {
 	q := r.URL.Query()
 	limit := 10
 	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
+		n, err := parseInt(v)
 		if err != nil || n < 1 || n > 100 {
 			writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "limit must be 1..100")
 			return
 		}
-		limit = n
+		limit = int(n)
 	}
-	match := func(key, value string) bool {
-		vs, ok := q[key]
-		return !ok || slices.Contains(vs, value)
+	match, apiErr := listFilter(q)
+	if apiErr != nil {
+		writeAPIError(w, apiErr)
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	page := []dintero.Transaction{}
 	after := q.Get("starting_after")
+	if after != "" {
+		if _, ok := s.txs[after]; !ok {
+			writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "starting_after is not a known transaction")
+			return
+		}
+	}
+	page := []*transaction{}
 	started := after == ""
 	now := s.cfg.now()
+	// Newest first (dintero_spec.md §9: the order is not specified).
 	for i := len(s.txOrder) - 1; i >= 0 && len(page) < limit; i-- {
 		tx := s.txs[s.txOrder[i]].visible(now)
 		if !started {
 			started = tx.ID == after
 			continue
 		}
-		if match("id", tx.ID) && match("status", string(tx.Status)) && match("session_id", tx.SessionID) &&
-			match("currency", tx.Currency) && match("merchant_reference", tx.MerchantReference) &&
-			match("merchant_reference_2", tx.MerchantReference2) && match("payment_product", tx.PaymentProduct) {
-			page = append(page, tx)
+		if match(tx) {
+			page = append(page, s.render(tx, q["includes"]))
 		}
 	}
 	writeJSON(w, http.StatusOK, page)
 }
 
 func (s *Server) handleUpdateTransaction(w http.ResponseWriter, r *http.Request, _ *Fault) {
+	// The body is optional; merchant_reference_2 is the one field that
+	// can change (N:8137-8144).
 	var body struct {
 		MerchantReference2 *string `json:"merchant_reference_2"`
 	}
-	if !decode(w, r, &body) {
+	if !decodeOptional(w, r, &body) {
 		return
 	}
 	s.mu.Lock()
@@ -88,37 +113,43 @@ func (s *Server) handleUpdateTransaction(w http.ResponseWriter, r *http.Request,
 	}
 	if body.MerchantReference2 != nil {
 		st.tx.MerchantReference2 = *body.MerchantReference2
-		st.tx.UpdatedAt = s.cfg.now().UTC()
+		st.tx.UpdatedAt = wireTime(s.cfg.now())
 	}
-	writeJSON(w, http.StatusOK, copyTx(st.tx))
-}
-
-type moneyBody struct {
-	Amount           int64             `json:"amount"`
-	CaptureReference string            `json:"capture_reference"`
-	RefundReference  string            `json:"refund_reference"`
-	Reason           string            `json:"reason"`
-	Items            []dintero.Item    `json:"items"`
-	Metadata         map[string]string `json:"metadata"`
+	writeJSON(w, http.StatusOK, st.tx.clone())
 }
 
 func (s *Server) handleCapture(w http.ResponseWriter, r *http.Request, f *Fault) {
-	s.moneyOp(w, r, f, dintero.EventCapture)
+	s.moneyOp(w, r, f, evCapture)
 }
 
 func (s *Server) handleRefund(w http.ResponseWriter, r *http.Request, f *Fault) {
-	s.moneyOp(w, r, f, dintero.EventRefund)
+	s.moneyOp(w, r, f, evRefund)
 }
 
 func (s *Server) handleVoid(w http.ResponseWriter, r *http.Request, f *Fault) {
-	s.moneyOp(w, r, f, dintero.EventVoid)
+	s.moneyOp(w, r, f, evVoid)
 }
 
 // moneyOp validates and applies a capture, refund or void under the lock.
-func (s *Server) moneyOp(w http.ResponseWriter, r *http.Request, f *Fault, kind dintero.EventType) {
-	var body moneyBody
-	if kind != dintero.EventVoid {
+func (s *Server) moneyOp(w http.ResponseWriter, r *http.Request, f *Fault, kind string) {
+	var body moneyRequest
+	var metadata map[string]string
+	switch kind {
+	case evCapture:
+		// The capture body is optional in the spec, but its amount is
+		// required (N:7798-7806), so no body is a 400 all the same.
+		if !decodeOptional(w, r, &body) {
+			return
+		}
+	case evRefund:
 		if !decode(w, r, &body) {
+			return
+		}
+	}
+	if kind != evVoid {
+		var apiErr *apiError
+		if metadata, apiErr = checkMoneyShape(&body); apiErr != nil {
+			writeAPIError(w, apiErr)
 			return
 		}
 	}
@@ -129,34 +160,42 @@ func (s *Server) moneyOp(w http.ResponseWriter, r *http.Request, f *Fault, kind 
 		writeError(w, http.StatusNotFound, "NOT_FOUND", "transaction not found")
 		return
 	}
-	var err error
+	var apiErr *apiError
+	var amount int64
 	switch kind {
-	case dintero.EventCapture:
-		err = checkCapture(st, &body)
-	case dintero.EventRefund:
-		err = checkRefund(st, &body)
-	case dintero.EventVoid:
-		err = checkVoid(st)
-		body.Amount = st.tx.Amount - st.tx.CapturedAmount()
+	case evCapture:
+		amount = *body.Amount
+		apiErr = s.checkCapture(st, amount, body.Items)
+	case evRefund:
+		amount = *body.Amount
+		apiErr = s.checkRefund(st, amount, body.Items)
+	case evVoid:
+		apiErr = checkVoid(st)
+		amount = st.tx.Amount - st.tx.captured() - pendingAmount(st, evCapture)
 	}
-	if err != nil {
+	if apiErr != nil {
 		s.mu.Unlock()
-		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", err.Error())
+		writeAPIError(w, apiErr)
 		return
 	}
 	ref := body.CaptureReference
-	if kind == dintero.EventRefund {
+	if kind == evRefund {
 		ref = body.RefundReference
 	}
-	op := pendingOp{requestID: uuid(), kind: kind, amount: body.Amount, items: body.Items, reference: ref}
+	op := pendingOp{requestID: uuid(), kind: kind, amount: amount, items: body.Items, reference: ref,
+		metadata: metadata, headers: systemHeaders(r),
+		// final_capture is for dintero_psp only (N:7835-7839); elsewhere
+		// it is ignored (not specified).
+		final: body.FinalCapture && st.tx.PaymentProduct == "dintero_psp"}
 	if f != nil && f.Pending {
-		st.tx.Events = append(st.tx.Events, dintero.TransactionEvent{
+		now := s.cfg.now()
+		st.tx.Events = append(st.tx.Events, event{
 			ID: uuid(), Event: initiate(kind), Success: true, Amount: op.amount, Items: op.items,
-			CreatedAt: s.cfg.now().UTC(), RequestID: op.requestID, EventReference: ref,
-			TransactionStatus: st.tx.Status,
+			CreatedAt: wireTime(now), at: now, RequestID: op.requestID, EventReference: ref,
+			TransactionStatus: st.tx.Status, Metadata: op.metadata, RequestHeaders: op.headers,
 		})
 		st.pending = append(st.pending, op)
-		tx := copyTx(st.tx)
+		tx := st.tx.clone()
 		id := st.tx.ID
 		// Counted under the lock that Close takes to stop new work.
 		later := f.CompleteAfter > 0 && !s.closed
@@ -172,6 +211,7 @@ func (s *Server) moneyOp(w http.ResponseWriter, r *http.Request, f *Fault, kind 
 				s.completePending(id)
 			})
 		}
+		// The accepted event's request_id (N:7262-7276).
 		w.Header().Set("Event-Request-Id", op.requestID)
 		writeJSON(w, http.StatusAccepted, tx)
 		return
@@ -180,30 +220,27 @@ func (s *Server) moneyOp(w http.ResponseWriter, r *http.Request, f *Fault, kind 
 		st.hide(s.cfg.now(), f.VisibleAfter)
 	}
 	s.apply(st, op, "")
-	tx := copyTx(st.tx)
+	tx := st.tx.clone()
 	cbURL := st.callbackURL
 	s.mu.Unlock()
 	s.reportEvent(cbURL, tx, kind)
 	writeJSON(w, http.StatusOK, tx)
 }
 
-func initiate(kind dintero.EventType) dintero.EventType {
-	return map[dintero.EventType]dintero.EventType{
-		dintero.EventCapture: dintero.EventInitiateCapture,
-		dintero.EventRefund:  dintero.EventInitiateRefund,
-		dintero.EventVoid:    dintero.EventInitiateVoid,
-	}[kind]
+func initiate(kind string) string {
+	return map[string]string{evCapture: evInitiateCapture, evRefund: evInitiateRefund, evVoid: evInitiateVoid}[kind]
 }
 
 // apply records a completed operation and moves the status. The caller
 // holds s.mu.
 func (s *Server) apply(st *txState, op pendingOp, correlation string) {
-	tx := &st.tx
-	now := s.cfg.now().UTC()
-	e := dintero.TransactionEvent{
+	tx := st.tx
+	now := s.cfg.now()
+	e := event{
 		ID: uuid(), Event: op.kind, Success: true, Amount: op.amount, Items: op.items,
-		CreatedAt: now, CreatedBy: s.cfg.clientID, RequestID: op.requestID,
-		CorrelationRequestID: correlation, EventReference: op.reference,
+		CreatedAt: wireTime(now), at: now, CreatedBy: s.cfg.clientID, RequestID: op.requestID,
+		CorrelationRequestID: correlation, EventReference: op.reference, Metadata: op.metadata,
+		RequestHeaders: op.headers,
 	}
 	if correlation != "" {
 		// The completion is an event of its own, linked to the request.
@@ -211,27 +248,46 @@ func (s *Server) apply(st *txState, op pendingOp, correlation string) {
 	}
 	tx.Events = append(tx.Events, e)
 	switch op.kind {
-	case dintero.EventCapture:
-		if tx.CapturedAmount() >= tx.Amount {
-			tx.Status = dintero.StatusCaptured
-		} else {
-			tx.Status = dintero.StatusPartiallyCaptured
-		}
-	case dintero.EventRefund:
-		captured := tx.CapturedAmount()
+	case evCapture:
+		// A final capture (dintero_psp) voids the rest; amount stays the
+		// authorized total (§9). Capturing the rest of a part-refunded
+		// transaction leaves it PARTIALLY_REFUNDED (§9).
+		full := tx.captured() >= tx.Amount || op.final
+		tx.closed = tx.closed || op.final
 		switch {
-		case captured < tx.Amount:
-			tx.Status = dintero.StatusPartiallyCapturedRefunded
-		case tx.RefundedAmount() >= captured:
-			tx.Status = dintero.StatusRefunded
+		case full && tx.refunded() > 0:
+			tx.Status = stPartiallyRefunded
+		case full:
+			tx.Status = stCaptured
+		case tx.refunded() > 0:
+			tx.Status = stPartiallyCapturedRefunded
 		default:
-			tx.Status = dintero.StatusPartiallyRefunded
+			tx.Status = stPartiallyCaptured
 		}
-	case dintero.EventVoid:
-		tx.Status = dintero.StatusAuthorizationVoided
+	case evRefund:
+		captured := tx.captured()
+		switch {
+		case captured < tx.Amount && !tx.closed:
+			tx.Status = stPartiallyCapturedRefunded
+		case tx.refunded() >= captured:
+			tx.Status = stRefunded
+		default:
+			tx.Status = stPartiallyRefunded
+		}
+	case evVoid:
+		if tx.captured() > 0 {
+			// The uncaptured rest of a part capture (N:277-290).
+			tx.Status = s.cfg.choices.PartialVoidStatus
+			if tx.Status == "" {
+				tx.Status = stCaptured
+			}
+			tx.closed = true
+		} else {
+			tx.Status = stVoided
+		}
 	}
 	tx.Events[len(tx.Events)-1].TransactionStatus = tx.Status
-	tx.UpdatedAt = now
+	tx.UpdatedAt = wireTime(now)
 }
 
 // CompletePending completes every operation accepted with 202 (Fault
@@ -258,7 +314,7 @@ func (s *Server) completePending(id string) {
 	for _, op := range ops {
 		s.apply(st, op, op.requestID)
 	}
-	tx := copyTx(st.tx)
+	tx := st.tx.clone()
 	cbURL := st.callbackURL
 	s.mu.Unlock()
 	for _, op := range ops {
@@ -266,7 +322,7 @@ func (s *Server) completePending(id string) {
 	}
 }
 
-func pendingAmount(st *txState, kind dintero.EventType) int64 {
+func pendingAmount(st *txState, kind string) int64 {
 	var n int64
 	for _, op := range st.pending {
 		if op.kind == kind {
@@ -276,55 +332,87 @@ func pendingAmount(st *txState, kind dintero.EventType) int64 {
 	return n
 }
 
-func checkCapture(st *txState, b *moneyBody) error {
-	tx := &st.tx
-	if !tx.Status.CanCapture() {
-		return fmt.Errorf("transaction in status %s cannot be captured", tx.Status)
+// canCapture: AUTHORIZED, PARTIALLY_CAPTURED and PARTIALLY_CAPTURED_REFUNDED
+// (D-TS), unless a final capture or a void closed the transaction.
+func canCapture(tx *transaction) bool {
+	switch tx.Status {
+	case stAuthorized, stPartiallyCaptured, stPartiallyCapturedRefunded:
+		return !tx.closed
 	}
-	if pendingAmount(st, dintero.EventVoid) > 0 {
-		return fmt.Errorf("a void is in progress")
-	}
-	left := tx.Amount - tx.CapturedAmount() - pendingAmount(st, dintero.EventCapture)
-	if b.Amount <= 0 || b.Amount > left {
-		return fmt.Errorf("capture amount %d must be between 1 and the %d left to capture", b.Amount, left)
-	}
-	return checkLines(st, b, dintero.EventCapture)
+	return false
 }
 
-func checkRefund(st *txState, b *moneyBody) error {
-	tx := &st.tx
-	if !tx.Status.CanRefund() {
-		return fmt.Errorf("transaction in status %s cannot be refunded", tx.Status)
+// canRefund: once something is captured (N:238-241, D-TS).
+func canRefund(tx *transaction) bool {
+	switch tx.Status {
+	case stCaptured, stPartiallyCaptured, stPartiallyRefunded, stPartiallyCapturedRefunded:
+		return true
 	}
-	left := tx.CapturedAmount() - tx.RefundedAmount() - pendingAmount(st, dintero.EventRefund)
-	if b.Amount <= 0 || b.Amount > left {
-		return fmt.Errorf("refund amount %d must be between 1 and the %d left to refund", b.Amount, left)
-	}
-	return checkLines(st, b, dintero.EventRefund)
+	return false
 }
 
-func checkVoid(st *txState) error {
-	switch st.tx.Status {
-	case dintero.StatusAuthorized, dintero.StatusOnHold, dintero.StatusInitiated:
+func (s *Server) checkCapture(st *txState, amount int64, items []item) *apiError {
+	tx := st.tx
+	if !canCapture(tx) {
+		return badRequest("transaction in status %s cannot be captured", tx.Status)
+	}
+	if pendingAmount(st, evVoid) > 0 {
+		return badRequest("a void is in progress")
+	}
+	left := tx.Amount - tx.captured() - pendingAmount(st, evCapture)
+	if amount <= 0 || amount > left {
+		return badRequest("capture amount %d must be between 1 and the %d left to capture", amount, left)
+	}
+	return s.checkLines(st, amount, items, evCapture)
+}
+
+func (s *Server) checkRefund(st *txState, amount int64, items []item) *apiError {
+	tx := st.tx
+	if !canRefund(tx) {
+		return badRequest("transaction in status %s cannot be refunded", tx.Status)
+	}
+	left := tx.captured() - tx.refunded() - pendingAmount(st, evRefund)
+	if amount <= 0 || amount > left {
+		return badRequest("refund amount %d must be between 1 and the %d left to refund", amount, left)
+	}
+	return s.checkLines(st, amount, items, evRefund)
+}
+
+// checkVoid: before any capture (N:271-275), or after a part capture for
+// the products that allow it (N:277-290).
+func checkVoid(st *txState) *apiError {
+	tx := st.tx
+	switch tx.Status {
+	case stAuthorized, stOnHold, stInitiated:
+	case stPartiallyCaptured:
+		if !voidsAfterPartialCapture(tx.PaymentProductType) {
+			return badRequest("%s does not support void after a partial capture", tx.PaymentProductType)
+		}
+		if tx.closed {
+			return badRequest("nothing is left to void")
+		}
 	default:
-		return fmt.Errorf("transaction in status %s cannot be voided", st.tx.Status)
+		return badRequest("transaction in status %s cannot be voided", tx.Status)
 	}
 	if len(st.pending) > 0 {
-		return fmt.Errorf("an operation is in progress")
+		return badRequest("an operation is in progress")
 	}
 	return nil
 }
 
 // checkLines enforces that items reference the lines paid, add up to the
-// amount, and never take a line beyond what is left of it: its amount for a
-// capture, what was captured of it for a refund.
-func checkLines(st *txState, b *moneyBody, kind dintero.EventType) error {
-	if len(b.Items) == 0 {
+// amount, and never take a line beyond what is left of it: its amount for
+// a capture, what was captured of it for a refund. Amounts are compared by
+// size in the line's own sign, so a negative gift_card line (N:2652) is
+// captured and refunded as the negative line it is (§9: accepted).
+func (s *Server) checkLines(st *txState, amount int64, items []item, kind string) *apiError {
+	if len(items) == 0 {
 		return nil
 	}
+	ch := s.cfg.choices
 	lines := map[string]int64{}
 	for _, it := range st.tx.Items {
-		lines[it.LineID] = it.Amount
+		lines[it.LineID] = it.amount()
 	}
 	used := map[string]int64{}  // per line: captured, or refunded
 	limit := map[string]int64{} // per line: what may be used in total
@@ -334,54 +422,59 @@ func checkLines(st *txState, b *moneyBody, kind dintero.EventType) error {
 			continue
 		}
 		switch {
-		case e.Event == dintero.EventCapture && kind == dintero.EventRefund:
+		case e.Event == evCapture && kind == evRefund:
 			if len(e.Items) == 0 {
 				itemised = false
 			}
 			for _, it := range e.Items {
-				limit[it.LineID] += it.Amount
+				limit[it.LineID] += it.amount()
 			}
 		case e.Event == kind || e.Event == initiate(kind) && !completed(st, e.RequestID):
 			for _, it := range e.Items {
-				used[it.LineID] += it.Amount
+				used[it.LineID] += it.amount()
 			}
 		}
 	}
-	if kind == dintero.EventCapture || !itemised {
+	if kind == evCapture || !itemised {
 		limit = lines
 	}
 	var sum int64
 	seen := map[string]bool{}
-	for _, it := range b.Items {
-		if it.LineID == dintero.RoundingLineID && kind == dintero.EventCapture {
-			// The plugin's balancing line: known whether or not the
-			// session had one, and the only line that may be negative.
-			if seen[it.LineID] {
-				return fmt.Errorf("line_id %q appears twice", it.LineID)
-			}
-			seen[it.LineID] = true
-			sum += it.Amount
-			continue
-		}
-		if _, ok := lines[it.LineID]; !ok {
-			return fmt.Errorf("unknown line_id %q", it.LineID)
-		}
+	for _, it := range items {
+		a := it.amount()
 		if seen[it.LineID] {
-			return fmt.Errorf("line_id %q appears twice", it.LineID)
+			return badRequest("line_id %q appears twice", it.LineID)
 		}
 		seen[it.LineID] = true
-		if it.Amount < 0 {
-			return fmt.Errorf("line %q has a negative amount", it.LineID)
+		sum += a
+		if _, known := lines[it.LineID]; !known {
+			switch {
+			case it.LineID == roundingLineID && !ch.RefuseRoundingLine:
+				continue // the plugin's balancing line, any sign
+			case ch.AcceptUnknownLines:
+				continue
+			}
+			return badRequest("unknown line_id %q", it.LineID)
 		}
-		if used[it.LineID]+it.Amount > limit[it.LineID] {
-			return fmt.Errorf("line %q: %d is more than the %d left of it", it.LineID, it.Amount, limit[it.LineID]-used[it.LineID])
+		lim := limit[it.LineID]
+		if a != 0 && (a > 0) != (lim > 0) {
+			return badRequest("line %q: amount %d has the wrong sign for a line of %d", it.LineID, a, lines[it.LineID])
 		}
-		sum += it.Amount
+		if abs(used[it.LineID]+a) > abs(lim) {
+			return badRequest("line %q: %d is more than the %d left of it", it.LineID, a, lim-used[it.LineID])
+		}
 	}
-	if sum != b.Amount {
-		return fmt.Errorf("items add up to %d, not the amount %d", sum, b.Amount)
+	if sum != amount && !ch.AcceptItemsNotAddingUp {
+		return badRequest("items add up to %d, not the amount %d", sum, amount)
 	}
 	return nil
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // completed reports whether the 202-accepted operation requestID has its
@@ -395,50 +488,61 @@ func completed(st *txState, requestID string) bool {
 	return false
 }
 
+// handleAuthorization is POST /authorization (N:7865-7910): it authorizes
+// an ON_HOLD transaction, extends an authorization, or sets a new total
+// whose items, when the transaction has items, must add up to it.
 func (s *Server) handleAuthorization(w http.ResponseWriter, r *http.Request, _ *Fault) {
-	var body dintero.AuthorizationUpdate
-	if !decode(w, r, &body) {
+	var body struct {
+		Amount             *int64 `json:"amount"`
+		Reason             string `json:"reason"`
+		Reference          string `json:"reference"`
+		Description        string `json:"description"`
+		FinalAuthorization *bool  `json:"final_authorization"`
+		Items              []item `json:"items"`
+	}
+	if !decodeOptional(w, r, &body) {
 		return
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	st, ok := s.txs[r.PathValue("id")]
 	if !ok {
-		s.mu.Unlock()
 		writeError(w, http.StatusNotFound, "NOT_FOUND", "transaction not found")
 		return
 	}
-	tx := &st.tx
+	tx := st.tx
 	switch {
-	case tx.Status == dintero.StatusOnHold:
+	case tx.Status == stOnHold:
 		s.authorize(st)
-	case tx.Status == dintero.StatusAuthorized && body.Amount != nil:
-		if *body.Amount < tx.CapturedAmount() {
-			s.mu.Unlock()
+	case body.Amount != nil && (tx.Status == stAuthorized || tx.Status == stPartiallyCaptured):
+		if *body.Amount < tx.captured() {
 			writeError(w, http.StatusConflict, "CONFLICT", "amount below what is captured")
 			return
 		}
-		tx.Amount = *body.Amount
-		if len(body.Items) > 0 {
+		if len(tx.Items) > 0 {
+			if len(body.Items) == 0 {
+				writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "items are required: the transaction has items")
+				return
+			}
+			var sum int64
+			for _, it := range body.Items {
+				sum += it.amount()
+			}
+			if sum != *body.Amount {
+				writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", fmt.Sprintf("items add up to %d, not the amount %d", sum, *body.Amount))
+				return
+			}
 			tx.Items = body.Items
 		}
-	case tx.Status == dintero.StatusAuthorized || tx.Status == dintero.StatusPartiallyCaptured:
-		// Extending the authorization changes nothing we model.
+		tx.Amount = *body.Amount
+		tx.UpdatedAt = wireTime(s.cfg.now())
+	case tx.Status == stAuthorized || tx.Status == stPartiallyCaptured:
+		// Extending the authorization changes nothing modelled here.
 	default:
-		s.mu.Unlock()
 		writeError(w, http.StatusConflict, "CONFLICT", fmt.Sprintf("authorization cannot be updated in status %s", tx.Status))
 		return
 	}
-	out := copyTx(st.tx)
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
-}
-
-// copyTx deep-copies a transaction so no caller shares the server's slices.
-func copyTx(tx dintero.Transaction) dintero.Transaction {
-	b, _ := json.Marshal(tx)
-	var out dintero.Transaction
-	json.Unmarshal(b, &out)
-	return out
+	writeJSON(w, http.StatusOK, tx.clone())
 }
 
 // uuid returns a random version 4 UUID, the form of Dintero's request ids.
@@ -448,4 +552,22 @@ func uuid() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// decodeOptional is decode for a body the spec makes optional.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) bool {
+	var buf []byte
+	buf, err := readBody(r)
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, "INVALID_REQUEST_PARAMETER", "body too large or unreadable")
+		return false
+	}
+	if len(buf) == 0 {
+		return true
+	}
+	if err := json.Unmarshal(buf, v); err != nil {
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "malformed JSON: "+err.Error())
+		return false
+	}
+	return true
 }
