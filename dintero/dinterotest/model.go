@@ -221,7 +221,7 @@ type transaction struct {
 	Store                          json.RawMessage   `json:"store,omitempty"`
 	Items                          []item            `json:"items,omitempty"`
 	Events                         []event           `json:"events"`
-	URL                            transactionURL    `json:"url"`
+	URL                            *transactionURL   `json:"url,omitempty"`
 	Metadata                       map[string]any    `json:"metadata,omitempty"`
 	InitiatingSystemRequestHeaders map[string]string `json:"initiating_system_request_headers,omitempty"`
 	// Session is set on reads with includes=session (N:6194-6205).

@@ -62,12 +62,14 @@ func (s *Server) pay(sessionID string, outcome Outcome, opts PayOptions) (*trans
 		Customer: sess.Customer, ShippingAddress: sess.Order.ShippingAddress, BillingAddress: sess.Order.BillingAddress,
 		ShippingOption: sess.Order.ShippingOption, Store: sess.Order.Store,
 		Items:                          append([]item(nil), sess.Order.Items...),
-		URL:                            transactionURL{CallbackURL: sess.URL.CallbackURL},
 		InitiatingSystemRequestHeaders: sess.InitiatingSystemRequestHeaders,
 		Metadata:                       map[string]any{},
 	}
 	if sess.ProfileID != "" {
 		tx.Metadata["session:profile_id"] = sess.ProfileID
+	}
+	if sess.URL.CallbackURL != "" {
+		tx.URL = &transactionURL{CallbackURL: sess.URL.CallbackURL}
 	}
 	if so := sess.Order.ShippingOption; so != nil {
 		// Dintero moves the shipping option into the items (D-TM).

@@ -275,6 +275,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, _ *Fault) {
 		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "grant_type must be client_credentials")
 		return
 	}
+	if body.Audience == "" {
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "audience is required")
+		return
+	}
 	if !s.audienceOK(body.Audience) {
 		// The audience must be a grant of the client (N:6516-6518).
 		writeError(w, http.StatusForbidden, "FORBIDDEN", "audience is not a grant of this client")

@@ -447,11 +447,11 @@ func (s *Server) checkLines(st *txState, amount int64, items []item, kind string
 		}
 		seen[it.LineID] = true
 		sum += a
+		if it.LineID == roundingLineID && !ch.RefuseRoundingLine {
+			continue // the plugin's balancing line: any sign, no remainder
+		}
 		if _, known := lines[it.LineID]; !known {
-			switch {
-			case it.LineID == roundingLineID && !ch.RefuseRoundingLine:
-				continue // the plugin's balancing line, any sign
-			case ch.AcceptUnknownLines:
+			if ch.AcceptUnknownLines {
 				continue
 			}
 			return badRequest("unknown line_id %q", it.LineID)
