@@ -45,9 +45,11 @@ type rateTax struct {
 // it earlier refunds already took, in minor units of the order's currency.
 // Gross is net plus tax, the amount Dintero calls "amount".
 type Line struct {
-	ItemID      int64
-	Kind        LineKind
-	LineID      string // the line_id sent to Dintero at payment
+	ItemID int64
+	Kind   LineKind
+	// LineID is the line_id sent to Dintero at payment (see NewLines for
+	// where it comes from).
+	LineID      string
 	Description string
 	Quantity    int64 // products only
 	Gross, Tax  int64
@@ -55,6 +57,9 @@ type Line struct {
 	VAT decimal.Decimal
 
 	taxes []rateTax // Tax split per rate; sums to Tax
+	// ref is the item's "id" for Dintero: the SKU, else the product or
+	// variation id, as the plugin sends it; the item id for other lines.
+	ref string
 
 	RefundedQuantity    int64
 	RefundedGross       int64
@@ -91,6 +96,19 @@ func (ls *Lines) Find(itemID int64) *Line {
 // converted to minor units once per line, from the net and tax WooCommerce
 // shows (rounding half away from zero), so that a line's gross is always
 // its net plus its tax.
+//
+// Line ids are the ones the Dintero plugin put in the session:
+//   - a product: its MetaLineID (the cart item key); for orders from before
+//     the plugin stored line ids, the SKU, else the variation or product id;
+//   - a fee: its name. A fee with a negative total (how gift-card
+//     extensions reach the REST API) is sent as a negative gift_card line;
+//   - one shipping line: the order's MetaShippingLineID, which for a
+//     pick-up point names the rate, the operator and the point; else the
+//     item's MetaLineID; else the order's _wc_dintero_shipping_id; else
+//     method_id:instance_id (the plugin's order since its fix of mismatching
+//     line ids, PR #259);
+//   - several shipping lines: each item's MetaLineID, else
+//     method_id:instance_id.
 func NewLines(o *woocommerce.Order, refunds []*woocommerce.Refund) (*Lines, error) {
 	cur, err := money.Lookup(o.Currency)
 	if err != nil {
@@ -119,14 +137,15 @@ func NewLines(o *woocommerce.Order, refunds []*woocommerce.Refund) (*Lines, erro
 			return err
 		}
 		l := &Line{ItemID: id, Kind: kind, LineID: lineID, Description: desc, Quantity: qty, Gross: gross, Tax: tax,
-			refundedTaxesByRate: map[int64]int64{}}
+			refundedTaxesByRate: map[int64]int64{}, ref: strconv.FormatInt(id, 10)}
 		l.taxes = splitTax(cur, tax, taxes)
 		l.VAT = vatPercent(total, totalTax, taxes, rates)
 		ls.Lines = append(ls.Lines, l)
 		return nil
 	}
 	for _, it := range o.LineItems {
-		lineID := strconv.FormatInt(it.ID, 10)
+		ref := productRef(it)
+		lineID := ref
 		if m, ok := woocommerce.FindMeta(it.MetaData, MetaLineID); ok && m.StringValue() != "" {
 			lineID = m.StringValue()
 		}
@@ -136,6 +155,7 @@ func NewLines(o *woocommerce.Order, refunds []*woocommerce.Refund) (*Lines, erro
 		if err := add(ProductLine, it.ID, lineID, it.Name, it.Quantity.IntPart(), it.Total, it.TotalTax, it.Taxes); err != nil {
 			return nil, err
 		}
+		ls.Lines[len(ls.Lines)-1].ref = ref
 	}
 	for _, f := range o.FeeLines {
 		if err := add(FeeLine, f.ID, f.Name, f.Name, 0, f.Total, f.TotalTax, f.Taxes); err != nil {
@@ -155,17 +175,44 @@ func NewLines(o *woocommerce.Order, refunds []*woocommerce.Refund) (*Lines, erro
 	return ls, nil
 }
 
-// shippingLineID is the line id of a shipping line as the plugin chooses
-// it: the stored id for a single shipping line, else method:instance.
-func shippingLineID(o *woocommerce.Order, sh woocommerce.ShippingLine) string {
-	if m, ok := woocommerce.FindMeta(sh.MetaData, MetaLineID); ok && m.StringValue() != "" {
-		return m.StringValue()
+// productRef is a product's "id" for Dintero, and its line id on orders
+// from before line ids were stored: the SKU, else the variation or product
+// id (the plugin's get_sku() ?: get_id()), else, for a product deleted
+// since, the item id.
+func productRef(it woocommerce.LineItem) string {
+	switch {
+	case strings.TrimSpace(it.SKU) != "":
+		return it.SKU
+	case it.VariationID != 0:
+		return strconv.FormatInt(it.VariationID, 10)
+	case it.ProductID != 0:
+		return strconv.FormatInt(it.ProductID, 10)
 	}
+	return strconv.FormatInt(it.ID, 10)
+}
+
+// shippingLineID is the line id of a shipping line as the plugin chooses
+// it (see NewLines): for a single shipping line the order's stored id
+// comes first, because for a pick-up point the item's own id names only
+// the rate.
+func shippingLineID(o *woocommerce.Order, sh woocommerce.ShippingLine) string {
+	stored := func(key string) string {
+		if m, ok := o.Meta(key); ok {
+			return strings.TrimSpace(m.StringValue())
+		}
+		return ""
+	}
+	item := ""
+	if m, ok := woocommerce.FindMeta(sh.MetaData, MetaLineID); ok {
+		item = strings.TrimSpace(m.StringValue())
+	}
+	candidates := []string{item}
 	if len(o.ShippingLines) == 1 {
-		for _, key := range []string{MetaShippingLineID, metaShippingID} {
-			if m, ok := o.Meta(key); ok && m.StringValue() != "" {
-				return m.StringValue()
-			}
+		candidates = []string{stored(MetaShippingLineID), item, stored(metaShippingID)}
+	}
+	for _, id := range candidates {
+		if id != "" {
+			return id
 		}
 	}
 	return sh.MethodID + ":" + sh.InstanceID
@@ -314,7 +361,7 @@ func vatPercent(net, tax decimal.Decimal, taxes []woocommerce.Tax, rates map[int
 
 // item is the Dintero line for an amount taken of l.
 func (l *Line) item(quantity, gross, tax int64) dintero.Item {
-	it := dintero.Item{ID: strconv.FormatInt(l.ItemID, 10), LineID: l.LineID, Description: l.Description,
+	it := dintero.Item{ID: l.ref, LineID: l.LineID, Description: l.Description,
 		Amount: gross, VATAmount: tax, VAT: dintero.Number{Decimal: l.VAT}}
 	if quantity > 0 {
 		it.Quantity = dintero.N(quantity)
@@ -325,26 +372,31 @@ func (l *Line) item(quantity, gross, tax int64) dintero.Item {
 		it.Quantity = dintero.N(1)
 	case FeeLine:
 		it.Quantity = dintero.N(1)
+		if l.Gross < 0 {
+			// Dintero's type for a line that takes money off (N:2652).
+			it.Type = dintero.ItemGiftCard
+		}
 	}
 	return it
 }
 
 // CaptureItems are the Dintero lines for capturing amount: every line with
 // what is left of it after refunds and after what was already captured of
-// it (captured, by line id), and, only if those do not add up to amount,
-// one balancing rounding-fee line. A line partly captured goes with its
+// it (captured, by line id), negative gift-card lines included, and, only
+// if those do not add up to amount, one balancing rounding-fee line. A line partly captured goes with its
 // tax in proportion.
 func (ls *Lines) CaptureItems(amount int64, captured map[string]int64) []dintero.Item {
 	var items []dintero.Item
 	sum := int64(0)
 	for _, l := range ls.Lines {
-		left := l.LeftGross() - captured[l.LineID]
-		if left <= 0 {
-			continue
+		full := l.LeftGross()
+		left := full - captured[l.LineID]
+		if left == 0 || (left > 0) != (full > 0) {
+			continue // nothing left of it, in its own sign (gift cards are negative)
 		}
 		tax, qty := l.LeftTax(), l.LeftQuantity()
-		if left < l.LeftGross() {
-			tax = share(l.LeftTax(), left, l.LeftGross())
+		if left != full {
+			tax = share(l.LeftTax(), left, full)
 			qty = 0
 		}
 		items = append(items, l.item(qty, left, tax))

@@ -47,7 +47,7 @@ func TestRefundWholeItemComputesTax(t *testing.T) {
 	}
 	e := refundEvent(t, w.tx(o), res.Reference)
 	if len(e.Items) != 1 || e.Items[0].Amount != 125000 || e.Items[0].VATAmount != 25000 || e.Items[0].VAT.String() != "25" ||
-		e.Items[0].Quantity.String() != "1" || e.Items[0].LineID != fmt.Sprint(chair.ID) {
+		e.Items[0].Quantity.String() != "1" || e.Items[0].LineID != chair.SKU || chair.SKU == "" {
 		t.Errorf("refund items %+v", e.Items)
 	}
 	refunds := w.store.Refunds(o.ID)

@@ -241,8 +241,11 @@ func (p *refundPlan) wooRefund(ls *Lines, reason, marker string) *woocommerce.Re
 
 // refundItems are the Dintero lines of a WooCommerce refund record, read
 // from its negative item copies. When they do not add up to the refund's
-// amount (a record made by hand with odd amounts), the refund is sent as
-// an amount alone: Dintero gets no rounding line on refunds.
+// amount (a record made by hand with odd amounts, or lines rounded one by
+// one), they go with one balancing rounding-fee line for the difference,
+// as captures do: payment products such as Collector and Instabank need
+// items on every refund, so dropping them would make those refunds fail.
+// A record with no item copies is an amount alone.
 func refundItems(ls *Lines, r *woocommerce.Refund) (int64, []dintero.Item, error) {
 	cur := ls.Currency
 	amount, err := cur.ToMinor(r.Amount)
@@ -292,8 +295,9 @@ func refundItems(ls *Lines, r *woocommerce.Refund) (int64, []dintero.Item, error
 			return 0, nil, err
 		}
 	}
-	if sum != amount {
-		items = nil
+	if diff := amount - sum; diff != 0 && len(items) > 0 {
+		items = append(items, dintero.Item{ID: dintero.RoundingLineID, LineID: dintero.RoundingLineID,
+			Description: "Rounding fee", Quantity: dintero.N(1), Amount: diff})
 	}
 	return amount, items, nil
 }

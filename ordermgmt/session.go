@@ -10,11 +10,10 @@ import (
 )
 
 // SessionOrder builds the Dintero order of a checkout session from a
-// WooCommerce order, with the line ids capture and refunds will use: the
-// item's MetaLineID (else its id) for products, the name for fees, and for
-// a single shipping line a shipping option with the order's
-// MetaShippingLineID (else method:instance). It is what the Dintero plugin
-// sends when the customer pays; tests and demos use it to pay orders.
+// WooCommerce order, with the line ids capture and refunds will use (see
+// NewLines), negative fees as gift_card lines, and a single shipping line
+// as the shipping option. It is what the Dintero plugin sends when the
+// customer pays; tests and demos use it to pay orders.
 func SessionOrder(o *woocommerce.Order) (dintero.Order, error) {
 	ls, err := NewLines(o, nil)
 	if err != nil {
@@ -33,14 +32,18 @@ func SessionOrder(o *woocommerce.Order) (dintero.Order, error) {
 		}
 	}
 	for _, l := range ls.Lines {
-		if l.Gross <= 0 {
+		if l.Gross == 0 {
 			continue
 		}
 		sum += l.Gross
 		out.VATAmount += l.Tax
 		if l.Kind == ShippingLine && shipping == 1 {
+			title := strings.TrimSpace(l.Description)
+			if title == "" {
+				title = "Shipping" // Dintero requires a title
+			}
 			out.ShippingOption = &dintero.ShippingOption{ID: l.LineID, LineID: l.LineID, Amount: l.Gross, VATAmount: l.Tax,
-				VAT: dintero.Number{Decimal: l.VAT}, Title: l.Description, DeliveryMethod: "delivery"}
+				VAT: dintero.Number{Decimal: l.VAT}, Title: title, DeliveryMethod: "delivery"}
 			continue
 		}
 		out.Items = append(out.Items, l.item(l.Quantity, l.Gross, l.Tax))

@@ -169,11 +169,18 @@ func (w *world) paid(spec wctest.OrderSpec, outcome dinterotest.Outcome) *woocom
 
 func (w *world) pay(o *woocommerce.Order, outcome dinterotest.Outcome) *dintero.Transaction {
 	w.t.Helper()
-	ctx := context.Background()
 	order, err := ordermgmt.SessionOrder(o)
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	return w.paySession(order, outcome)
+}
+
+// paySession creates a session for order, as a checkout built it, and
+// pays it with the outcome.
+func (w *world) paySession(order dintero.Order, outcome dinterotest.Outcome) *dintero.Transaction {
+	w.t.Helper()
+	ctx := context.Background()
 	created, _, err := w.dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{
 		URL: dintero.SessionURLs{ReturnURL: "https://shop.test/thanks",
 			CallbackURL: w.hooks.URL + "/dintero/callback?report_error=true&sid_parameter_name=sid"},

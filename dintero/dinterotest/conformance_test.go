@@ -363,6 +363,13 @@ func TestSpecConformance(t *testing.T) {
 			[]string{"status=PARTIALLY_REFUNDED", "events.-1.event_reference=r-1"}},
 		{"refund after a part capture", "§6 D-TS", onTx(psp, dinterotest.Authorized, steps("capture 10000"), "POST", "refund", `{"amount":5000}`), 200, []string{"status=PARTIALLY_CAPTURED_REFUNDED"}},
 		{"refund all", "§6 D-TS", onTx(psp, dinterotest.Authorized, steps("capture 25000"), "POST", "refund", `{"amount":25000}`), 200, []string{"status=REFUNDED"}},
+		{"refund with the rounding-fee line", "§9 (balancing line, as on capture)", onTx(psp, dinterotest.Authorized, steps("capture 25000"), "POST", "refund",
+			`{"amount":20050,"items":[{"line_id":"l1","amount":20000},{"line_id":"rounding-fee","amount":50}]}`), 200, []string{"status=PARTIALLY_REFUNDED", "events.-1.items.#=2"}},
+		{"refund a line beyond what was captured of it", "§9 (per-line limit)", func(h *specHarness) (string, string, map[string]string, string) {
+			id := h.tx(psp, dinterotest.Authorized)
+			h.do("POST", "transactions/"+id+"/capture", nil, `{"amount":10000,"items":[{"line_id":"l1","amount":10000}]}`)
+			return req("POST", "transactions/"+id+"/refund", `{"amount":5000,"items":[{"line_id":"ship","amount":5000}]}`)
+		}, 400, errShape},
 		{"refund metadata without ext_", "§5.4 (N:7958-7997)", onTx(psp, dinterotest.Authorized, steps("capture 25000"), "POST", "refund", `{"amount":1,"metadata":{"x":"1"}}`), 400, errShape},
 		{"refund a negative gift_card line", "§9 (WC ho:358-368)", func(h *specHarness) (string, string, map[string]string, string) {
 			status, body := h.do("POST", "sessions-profile", nil, sessionBody("gc", -5000, giftCard))
