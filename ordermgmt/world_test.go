@@ -106,6 +106,12 @@ func newWorld(t testing.TB, opts ...func(*worldOption)) *world {
 		w.store.Close()
 		w.dt.Close()
 		w.hooks.Close()
+		// Every accessor call decoded the servers' JSON with the clients.
+		for _, err := range []error{w.store.DecodeError(), w.dt.DecodeError()} {
+			if err != nil {
+				t.Error(err)
+			}
+		}
 	})
 	return w
 }

@@ -440,3 +440,56 @@ func checkPath(t *testing.T, doc []byte, check, source string) {
 		t.Errorf("%s = %v, want %s (%s)\n%.600s", path, got, want, source, doc)
 	}
 }
+
+// TestChoicesSwitchTheSilentCases: each Choices field turns one answer the
+// spec leaves open (dintero_spec.md §9) the other way.
+func TestChoicesSwitchTheSilentCases(t *testing.T) {
+	const psp = "dintero_psp.creditcard"
+	tests := []struct {
+		name    string
+		choices dinterotest.Choices
+		product string
+		steps   []string
+		action  string
+		body    string
+		byDef   int // status with the default choices
+		switchd int // status with the choice set
+		want    string
+	}{
+		{"unknown line", dinterotest.Choices{AcceptUnknownLines: true}, psp, nil, "capture",
+			`{"amount":100,"items":[{"line_id":"nope","amount":100}]}`, 400, 200, ""},
+		{"items not adding up", dinterotest.Choices{AcceptItemsNotAddingUp: true}, psp, nil, "capture",
+			`{"amount":25000,"items":[{"line_id":"l1","amount":20000}]}`, 400, 200, ""},
+		{"rounding line", dinterotest.Choices{RefuseRoundingLine: true}, psp, nil, "capture",
+			`{"amount":20001,"items":[{"line_id":"l1","amount":20000},{"line_id":"rounding-fee","amount":1}]}`, 200, 400, ""},
+		{"status after a partial void", dinterotest.Choices{PartialVoidStatus: "PARTIALLY_CAPTURED"}, "vipps", []string{"capture 100"}, "void",
+			``, 200, 200, "status=PARTIALLY_CAPTURED"},
+	}
+	for _, tt := range tests {
+		for _, set := range []bool{false, true} {
+			var opts []dinterotest.Option
+			want := tt.byDef
+			if set {
+				opts = append(opts, dinterotest.WithChoices(tt.choices))
+				want = tt.switchd
+			}
+			h := newSpecHarness(t, opts...)
+			id := h.tx(tt.product, dinterotest.Authorized, tt.steps...)
+			status, body := h.do("POST", "transactions/"+id+"/"+tt.action, nil, tt.body)
+			if status != want {
+				t.Errorf("%s (set %v): %d, want %d: %.300s", tt.name, set, status, want, body)
+			}
+			if set && tt.want != "" && status == 200 {
+				checkPath(t, body, tt.want, "Choices")
+			}
+		}
+	}
+	// StrictSessionAmounts refuses what the toggle would, without it.
+	for _, set := range []bool{false, true} {
+		h := newSpecHarness(t, dinterotest.WithChoices(dinterotest.Choices{StrictSessionAmounts: set}))
+		status, _ := h.do("POST", "sessions-profile", nil, strings.Replace(sessionBody("x", 0, ""), `"amount":25000`, `"amount":24000`, 1))
+		if want := map[bool]int{false: 200, true: 400}[set]; status != want {
+			t.Errorf("StrictSessionAmounts %v: %d, want %d", set, status, want)
+		}
+	}
+}
