@@ -70,7 +70,16 @@ type ListOptions struct {
 	CreatedTo            time.Time // created_at.lte
 	CapturedFrom         time.Time // captured_at.gte
 	CapturedTo           time.Time // captured_at.lte
+	RefundedFrom         time.Time // refunded_at.gte
+	RefundedTo           time.Time // refunded_at.lte
 	AmountFrom, AmountTo int64     // amount.gte / amount.lte, minor units; 0 means unset
+	// Amount is an exact authorized amount in minor units; 0 means unset.
+	Amount               int64
+	CardBrands           []string
+	TokenIDs             []string
+	PayoutCorrelationIDs []string
+	PayoutDestinationID  string
+	PaymentOperation     string // e.g. "unscheduled_purchase"
 	Includes             []string
 }
 
@@ -101,6 +110,13 @@ func (o *ListOptions) query() url.Values {
 	setTime("created_at.lte", o.CreatedTo)
 	setTime("captured_at.gte", o.CapturedFrom)
 	setTime("captured_at.lte", o.CapturedTo)
+	setTime("refunded_at.gte", o.RefundedFrom)
+	setTime("refunded_at.lte", o.RefundedTo)
+	set("payout_destination_id", o.PayoutDestinationID)
+	set("payment_operation", o.PaymentOperation)
+	if o.Amount > 0 {
+		q.Set("amount", strconv.FormatInt(o.Amount, 10))
+	}
 	if o.AmountFrom > 0 {
 		q.Set("amount.gte", strconv.FormatInt(o.AmountFrom, 10))
 	}
@@ -110,6 +126,7 @@ func (o *ListOptions) query() url.Values {
 	for k, vs := range map[string][]string{
 		"id": o.IDs, "payment_product": o.PaymentProducts, "payment_product_type": o.PaymentProductTypes,
 		"session_id": o.SessionIDs, "store_id": o.StoreIDs, "currency": o.Currencies, "includes": o.Includes,
+		"card_brand": o.CardBrands, "token_id": o.TokenIDs, "payout_correlation_id": o.PayoutCorrelationIDs,
 	} {
 		if len(vs) > 0 {
 			q[k] = vs
