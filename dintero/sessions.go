@@ -60,6 +60,9 @@ type SessionRequest struct {
 type SessionCreated struct {
 	ID  string `json:"id"`
 	URL string `json:"url"`
+	// Publish lists where the session was published (for example a
+	// payment link sent by SMS), when it was.
+	Publish []map[string]any `json:"publish,omitempty"`
 	// Session is set when CreateOptions.IncludeSession was.
 	Session *Session `json:"session,omitempty"`
 }
@@ -171,7 +174,10 @@ func (s *SessionsService) Get(ctx context.Context, id string) (*Session, *Respon
 	return sess, resp, nil
 }
 
-// SessionUpdate changes a session's order before payment.
+// SessionUpdate changes a session's order before payment. Dintero takes
+// any subset of the order's fields; this client always sends the whole
+// order, which replaces the session's and must add up (items plus
+// shipping equal to the amount).
 type SessionUpdate struct {
 	Order Order `json:"order"`
 	// RemoveLock unlocks the session after the update (Dintero's default
@@ -261,7 +267,9 @@ func checkOrder(o *Order, strict bool) error {
 			// card or the balancing line is almost always a sign error.
 			return errorf("order.items[%d] has a negative amount and is not a gift_card line", i)
 		}
-		sum += it.Amount
+		if !addAmount(&sum, it.Amount) {
+			return errorf("order.items amounts overflow")
+		}
 	}
 	if so := o.ShippingOption; so != nil {
 		switch {
@@ -274,9 +282,11 @@ func checkOrder(o *Order, strict bool) error {
 		case seen[so.LineID]:
 			return errorf("shipping line_id %q is also an item's", so.LineID)
 		}
-		sum += so.Amount
+		if !addAmount(&sum, so.Amount) {
+			return errorf("order amounts overflow")
+		}
 	}
-	if strict && len(o.Items) > 0 && !o.PartialPayment && sum != o.Amount {
+	if strict && !o.PartialPayment && sum != o.Amount {
 		return errorf("order.amount %d is not the items plus shipping (%d)", o.Amount, sum)
 	}
 	if o.PartialPayment && o.Amount > sum {

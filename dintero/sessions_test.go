@@ -114,6 +114,10 @@ func TestCheckOrder(t *testing.T) {
 		}, true, true},
 		{"gift card", func(o *Order) { o.Items = append(o.Items, giftCard); o.Amount -= 5000 }, true, true},
 		{"negative product line", func(o *Order) { o.Items[0].Amount = -29990; o.Amount -= 2 * 29990 }, false, false},
+		{"shipping only, amount off", func(o *Order) { o.Items = nil; o.Amount = 500 }, true, false},
+		{"amounts that overflow", func(o *Order) {
+			o.Items = append(o.Items, Item{LineID: "a", Amount: 1 << 62}, Item{LineID: "b", Amount: 1 << 62}, Item{LineID: "c", Amount: 1 << 62}, Item{LineID: "d", Amount: 1 << 62})
+		}, false, false},
 		{"shipping without title", func(o *Order) { o.ShippingOption.Title = "" }, false, false},
 		{"shipping without line id", func(o *Order) { o.ShippingOption.LineID = "" }, false, false},
 	}

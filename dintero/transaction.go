@@ -175,8 +175,16 @@ type Transaction struct {
 	SettlementStatus   string             `json:"settlement_status,omitempty"`
 	Metadata           Metadata           `json:"metadata,omitempty"`
 	PaymentOperation   string             `json:"payment_operation,omitempty"`
-	DynamicDescriptor  string             `json:"dynamic_descriptor,omitempty"`
-	URL                *TransactionURL    `json:"url,omitempty"`
+	CustomerIP         string             `json:"customer_ip,omitempty"`
+	UserAgent          string             `json:"user_agent,omitempty"`
+	// Store is the store the payment was taken in, when one is set.
+	Store map[string]any `json:"store,omitempty"`
+	// Card describes the card for card payments (brand, masked number…).
+	Card map[string]any `json:"card,omitempty"`
+	// GiftCards are Dintero Wallets gift cards used in the payment.
+	GiftCards         []map[string]any `json:"gift_cards,omitempty"`
+	DynamicDescriptor string           `json:"dynamic_descriptor,omitempty"`
+	URL               *TransactionURL  `json:"url,omitempty"`
 	// InitiatingSystemRequestHeaders are the Dintero-System-* headers (and
 	// user-agent) of the request that created the session, lower-cased.
 	InitiatingSystemRequestHeaders map[string]string `json:"initiating_system_request_headers,omitempty"`
@@ -214,13 +222,18 @@ type TransactionEvent struct {
 	// RequestHeaders are the Dintero-System-* headers (and user-agent) of
 	// the request that caused the event, lower-cased.
 	RequestHeaders map[string]string `json:"request_headers,omitempty"`
+	// CalculatedVATAmount is Dintero's best-effort VAT of Amount.
+	CalculatedVATAmount Number `json:"calculated_vat_amount,omitzero"`
+	// Correction is set after a failed operation: what it left to do.
+	Correction map[string]any `json:"correction,omitempty"`
 }
 
 // EventError tells why an event failed.
 type EventError struct {
-	Code       string `json:"code,omitempty"`
-	Message    string `json:"message,omitempty"`
-	ResultCode string `json:"result_code,omitempty"`
+	Code       string   `json:"code,omitempty"`
+	Message    string   `json:"message,omitempty"`
+	Type       []string `json:"type,omitempty"`
+	ResultCode string   `json:"result_code,omitempty"`
 }
 
 // CapturedAmount is the sum of the successful captures.

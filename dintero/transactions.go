@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // TransactionsService reads and changes payments: capture, refund, void,
@@ -357,7 +358,7 @@ func checkMoneyRequest(op string, amount int64, items []Item, metadata map[strin
 		if !strings.HasPrefix(k, "ext_") {
 			return invalid(op, "metadata key %q must start with ext_", k)
 		}
-		if len(k) > 128 || len(v) > 256 {
+		if utf8.RuneCountInString(k) > 128 || utf8.RuneCountInString(v) > 256 {
 			return invalid(op, "metadata %q: key at most 128 and value at most 256 characters", k)
 		}
 	}
@@ -368,6 +369,17 @@ func checkMoneyRequest(op string, amount int64, items []Item, metadata map[strin
 // adds when a capture's lines do not add up to its amount (their amounts
 // are rounded one by one). Its amount may be negative.
 const RoundingLineID = "rounding-fee"
+
+// addAmount adds b to *sum unless the sum would leave int64, so that
+// absurd amounts cannot wrap into a total that checks out.
+func addAmount(sum *int64, b int64) bool {
+	r := *sum + b
+	if (b > 0 && r < *sum) || (b < 0 && r > *sum) {
+		return false
+	}
+	*sum = r
+	return true
+}
 
 func checkItems(op string, amount int64, items []Item) error {
 	var sum int64
@@ -387,7 +399,9 @@ func checkItems(op string, amount int64, items []Item) error {
 		if it.VATAmount > max(it.Amount, 0) {
 			return invalid(op, "item %q: vat_amount %d is more than its amount %d", it.LineID, it.VATAmount, it.Amount)
 		}
-		sum += it.Amount
+		if !addAmount(&sum, it.Amount) {
+			return invalid(op, "item amounts overflow")
+		}
 	}
 	if sum != amount {
 		return invalid(op, "items add up to %d, not the amount %d", sum, amount)

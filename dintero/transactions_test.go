@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jarcoal/httpmock"
 )
@@ -387,5 +389,26 @@ func TestRequestValidationSendsNothing(t *testing.T) {
 	}
 	if n := mt.GetTotalCallCount(); n != 0 {
 		t.Errorf("%d requests sent for invalid input", n)
+	}
+}
+
+// TestCaptureMetadataLimitsCountCharacters: Dintero limits metadata keys
+// to 128 and values to 256 characters, not bytes.
+func TestCaptureMetadataLimitsCountCharacters(t *testing.T) {
+	tests := []struct {
+		key, value string
+		ok         bool
+	}{
+		{"ext_" + strings.Repeat("é", 124), "v", true},
+		{"ext_" + strings.Repeat("é", 125), "v", false},
+		{"ext_k", strings.Repeat("ø", 256), true},
+		{"ext_k", strings.Repeat("ø", 257), false},
+		{"order", "1", false},
+	}
+	for _, tt := range tests {
+		err := checkMoneyRequest("op", 100, nil, map[string]string{tt.key: tt.value})
+		if (err == nil) != tt.ok {
+			t.Errorf("key of %d and value of %d characters: %v", utf8.RuneCountInString(tt.key), utf8.RuneCountInString(tt.value), err)
+		}
 	}
 }

@@ -218,7 +218,9 @@ func TestReplayedCallbacksCoalesce(t *testing.T) {
 		return rec.Code
 	}
 	call() // linked
-	w.store.InjectFault(wctest.RouteGetOrder, wctest.Fault{Latency: 100 * time.Millisecond, Times: 1})
+	// The first read is slow enough that all 51 replays arrive while it
+	// runs, even on a machine busy with other tests (100 ms was not).
+	w.store.InjectFault(wctest.RouteGetOrder, wctest.Fault{Latency: 600 * time.Millisecond, Times: 1})
 	reads := w.store.Requests(wctest.RouteGetOrder)
 	var wg sync.WaitGroup
 	for range 51 {

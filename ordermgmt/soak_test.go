@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -411,6 +412,17 @@ func (s *soak) life(r *rand.Rand) {
 	for range 1 + r.IntN(4) {
 		spec.Lines = append(spec.Lines, wctest.LineSpec{Name: "item", Quantity: int64(1 + r.IntN(4)),
 			UnitPrice: d(int64(100 + r.IntN(100000))), TaxRate: decimal.NewFromInt([]int64{25, 15, 12, 0}[r.IntN(4)])})
+	}
+	if r.IntN(6) == 0 {
+		// A gift card pays part: a negative fee, a negative gift_card line.
+		spec.Fees = []wctest.FeeSpec{{Name: "Gift card: " + strconv.Itoa(r.IntN(1000)), Total: d(-int64(1 + r.IntN(int(spec.Lines[0].UnitPrice.Shift(2).IntPart()))))}}
+	}
+	if r.IntN(5) == 0 {
+		// A pick-up point: the session's shipping line id is the order's,
+		// the shipping item's own names only the rate.
+		spec.Shipping[0].MethodID, spec.Shipping[0].InstanceID = "bring_pickup", "7"
+		spec.Shipping[0].Meta = map[string]string{ordermgmt.MetaLineID: "bring_pickup:7"}
+		spec.Meta = map[string]string{ordermgmt.MetaShippingLineID: "bring_pickup:7:bring:" + strconv.Itoa(r.IntN(1000))}
 	}
 	o := s.store.SeedOrder(spec)
 	outcome := []dinterotest.Outcome{dinterotest.Authorized, dinterotest.Authorized, dinterotest.Authorized, dinterotest.Authorized,

@@ -27,9 +27,16 @@ type Choices struct {
 	// and refunds, with any sign, as the balancing line the plugin sends
 	// (WC hb:281-304); it is never checked against a line's remainder.
 	RefuseRoundingLine bool
+	// RoundingLineLimit, when positive, refuses a rounding-fee line whose
+	// amount is larger than this many minor units either way: a test can
+	// then check that its balancing lines only balance rounding. By
+	// default any size is accepted, as the plugin sends whatever gap its
+	// lines leave.
+	RoundingLineLimit int64
 	// PartialVoidStatus is the status after a void of a part-captured
-	// transaction (products in VoidAfterPartialCapture). Default CAPTURED:
-	// everything still authorized has then been captured.
+	// transaction (for the products the package doc lists): "CAPTURED"
+	// (the default: everything still authorized has then been captured)
+	// or "PARTIALLY_CAPTURED". Other values mean the default.
 	PartialVoidStatus string
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
 )
@@ -241,6 +242,9 @@ func TestSpecConformance(t *testing.T) {
 		{"session, negative gift_card line", "§1, §4.1 (N:2652)", createSession(map[string]string{"Dintero-Feature-Toggles": "strict-session-amounts"}, sessionBody("s5", -5000, giftCard)), 200, nil},
 		{"session, shipping_option without title", "§4.1 (N:2778-2828)", createSession(nil, strings.Replace(sessionBody("s6", 0, ""), `"title":"Bring",`, "", 1)), 400, errShape},
 		{"session, no return_url", "§4.1 (N:1488-1489)", createSession(nil, strings.Replace(sessionBody("s7", 0, ""), `"return_url":"https://shop.test/r"`, `"callback_url":"https://shop.test/cb"`, 1)), 400, errShape},
+		{"session, shipping line_id equal to an item's", "§4.1 (N:2597-2602: unique; shipping moves into items)", createSession(nil, strings.Replace(sessionBody("s12", 0, ""), `"line_id":"ship"`, `"line_id":"l1"`, 1)), 400, errShape},
+		{"session, amounts that overflow int64", "§4.1 (N:7385-7387)", createSession(map[string]string{"Dintero-Feature-Toggles": "strict-session-amounts"},
+			sessionBody("s13", 0, `{"line_id":"a","amount":9223372036854775807},{"line_id":"b","amount":9223372036854775807},{"line_id":"c","amount":2}`)), 400, errShape},
 		{"session, include_session", "§4.1 (N:7479-7481)", func(h *specHarness) (string, string, map[string]string, string) {
 			return "POST", "sessions-profile?include_session=true", nil, sessionBody("s8", 0, "")
 		}, 200, []string{"session.order.amount=25000", "session.metadata.session:profile_id=default"}},
@@ -273,6 +277,18 @@ func TestSpecConformance(t *testing.T) {
 			h.srv.LockSession(id)
 			return req("PUT", "sessions/"+id, `{"order":{"merchant_reference_2":"y"}}`)
 		}, 200, []string{"order.merchant_reference_2=y"}},
+		{"session PUT after the payment page was opened", "§4.3 (N:48: locked for paying)", func(h *specHarness) (string, string, map[string]string, string) {
+			status, body := h.do("POST", "sessions-profile", nil, sessionBody("u5", 0, ""))
+			if status != 200 {
+				h.t.Fatal(status)
+			}
+			page, err := http.Get(jsonPath(h.t, body, "url").(string))
+			if err != nil || page.StatusCode != 200 {
+				h.t.Fatalf("payment page: %v %v", page, err)
+			}
+			page.Body.Close()
+			return req("PUT", "sessions/"+jsonPath(h.t, body, "id").(string), `{"order":{"merchant_reference_2":"z"}}`)
+		}, 200, []string{"order.merchant_reference_2=z"}},
 		{"session PUT whose amounts differ, no toggle needed", "§4.3 (N:50-53)", func(h *specHarness) (string, string, map[string]string, string) {
 			return req("PUT", "sessions/"+h.session("u4")+"?update_without_lock=true", `{"order":{"amount":1}}`)
 		}, 400, errShape},
@@ -308,6 +324,10 @@ func TestSpecConformance(t *testing.T) {
 		{"list by payment_product_type", "§5.2 (N:8185-8186)", list("payment_product_type=dintero_psp.creditcard"), 200, []string{"#=2"}},
 		{"list by created_at.gte in the future", "§5.2 (N:8207-8210)", list("created_at.gte=2999-01-01T00:00:00Z"), 200, []string{"#=0"}},
 		{"list by created_at.lte in the future, no zone", "§5.2 (N:8207-8210: UTC assumed)", list("created_at.lte=2999-01-01T00:00:00"), 200, []string{"#=3"}},
+		{"list by created_at.lte, a date: the whole day", "§5.2 (N:8207-8210)", func(h *specHarness) (string, string, map[string]string, string) {
+			h.tx(psp, dinterotest.Authorized)
+			return req("GET", "transactions?created_at.lte="+time.Now().UTC().Format("2006-01-02"), "")
+		}, 200, []string{"#=1"}},
 		{"list by a bad created_at", "§5.2 (N:8207-8210)", list("created_at.gte=yesterday"), 400, errShape},
 		{"list by captured_at.gte", "§5.2 (N:8211-8218)", list("captured_at.gte=2000-01-01T00:00:00Z"), 200, []string{"#=1", "0.status=CAPTURED"}},
 		{"list by refunded_at.gte", "§5.2 (N:8211-8218)", list("refunded_at.gte=2000-01-01T00:00:00Z"), 200, []string{"#=0"}},
@@ -353,6 +373,11 @@ func TestSpecConformance(t *testing.T) {
 		{"capture of a voided transaction", "§9 (wrong status: 400)", capture(psp, steps("void"), `{"amount":100}`), 400, errShape},
 		{"capture of an ON_HOLD transaction", "§9 (D-TS: no actions)", onTx(psp, dinterotest.OnHold, nil, "POST", "capture", `{"amount":100}`), 400, errShape},
 		{"capture the rest of PARTIALLY_CAPTURED_REFUNDED", "§6 D-TS; §9", capture(psp, steps("capture 10000", "refund 5000"), `{"amount":15000}`), 200, []string{"status=PARTIALLY_REFUNDED"}},
+		{"capture amount written 1e2", "§5.3 (N:7800-7806: an integer, however written)", capture(psp, nil, `{"amount":1e2}`), 200, []string{"events.-1.amount=100"}},
+		{"capture amount 100.5", "§5.3 (N:7800-7806: int32)", capture(psp, nil, `{"amount":100.5}`), 400, errShape},
+		{"Instabank capture without items", "§8 (N:143-149)", capture("instabank.finance", nil, `{"amount":20000}`), 400, errShape},
+		{"Instabank capture with items", "§8 (N:143-149)", capture("instabank.finance", nil, `{"amount":20000,"items":[{"line_id":"l1","amount":20000}]}`), 200, nil},
+		{"Instabank refund without items", "§8 (N:243-247)", onTx("instabank.finance", dinterotest.Authorized, nil, "POST", "refund", `{"amount":100}`), 400, errShape},
 		{"capture with an int32 overflow", "§5.3 (N:7802 int32)", capture(psp, nil, `{"amount":2147483648}`), 400, errShape},
 
 		// §5.4 refund.
@@ -395,6 +420,11 @@ func TestSpecConformance(t *testing.T) {
 		{"authorization of an ON_HOLD transaction", "§5.6 (N:209-212)", onTx("dintero.external", dinterotest.OnHold, nil, "POST", "authorization", ``), 200, []string{"status=AUTHORIZED"}},
 		{"authorization amount whose items do not add up", "§5.6 (N:7886-7890)", onTx("klarna.klarna", dinterotest.Authorized, nil, "POST", "authorization", `{"amount":30000,"items":[{"line_id":"l1","amount":20000}]}`), 400, errShape},
 		{"authorization amount without items on an itemised transaction", "§1 (N:7899-7910)", onTx("klarna.klarna", dinterotest.Authorized, nil, "POST", "authorization", `{"amount":30000}`), 400, errShape},
+		{"authorization amount 0", "§5.6 (N:7872-7895)", onTx("klarna.klarna", dinterotest.Authorized, nil, "POST", "authorization", `{"amount":0}`), 400, errShape},
+		{"authorization items with a duplicate line_id", "§5.6 (N:7899-7910)", onTx("klarna.klarna", dinterotest.Authorized, nil, "POST", "authorization",
+			`{"amount":30000,"items":[{"line_id":"l1","amount":15000},{"line_id":"l1","amount":15000}]}`), 400, errShape},
+		{"authorization new amount with items", "§5.6 (N:184-192)", onTx("klarna.klarna", dinterotest.Authorized, nil, "POST", "authorization",
+			`{"amount":30000,"items":[{"line_id":"l1","amount":25000},{"line_id":"ship","amount":5000}]}`), 200, []string{"amount=30000", "items.#=2"}},
 		{"authorization update of a voided transaction", "§5.6 (N:7909: 409)", onTx(psp, dinterotest.Authorized, steps("void"), "POST", "authorization", `{"reason":"extend"}`), 409, errShape},
 		{"merchant_reference_2 update", "§5.7 (N:8137-8144)", onTx(psp, dinterotest.Authorized, nil, "PUT", "", `{"merchant_reference_2":"inv-9"}`), 200, []string{"merchant_reference_2=inv-9"}},
 	}
@@ -462,6 +492,8 @@ func TestChoicesSwitchTheSilentCases(t *testing.T) {
 			`{"amount":25000,"items":[{"line_id":"l1","amount":20000}]}`, 400, 200, ""},
 		{"rounding line", dinterotest.Choices{RefuseRoundingLine: true}, psp, nil, "capture",
 			`{"amount":20001,"items":[{"line_id":"l1","amount":20000},{"line_id":"rounding-fee","amount":1}]}`, 200, 400, ""},
+		{"rounding line limit", dinterotest.Choices{RoundingLineLimit: 5}, psp, nil, "capture",
+			`{"amount":20010,"items":[{"line_id":"l1","amount":20000},{"line_id":"rounding-fee","amount":10}]}`, 200, 400, ""},
 		{"status after a partial void", dinterotest.Choices{PartialVoidStatus: "PARTIALLY_CAPTURED"}, "vipps", []string{"capture 100"}, "void",
 			``, 200, 200, "status=PARTIALLY_CAPTURED"},
 	}

@@ -158,6 +158,9 @@ func timeRange(q url.Values, field string) (from, to time.Time, err *apiError) {
 		v := q.Get(key)
 		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
 			if t, err := time.Parse(layout, v); err == nil {
+				if layout == "2006-01-02" && strings.HasSuffix(key, ".lte") {
+					t = t.Add(24*time.Hour - time.Nanosecond) // the whole day
+				}
 				return t, nil
 			}
 		}

@@ -5,15 +5,20 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"github.com/dinterowoo/dinterowoo/internal/faultinject"
+	"errors"
+	"fmt"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/dinterowoo/dinterowoo/internal/faultinject"
 )
 
 // Default credentials of a Server.
@@ -145,6 +150,7 @@ func NewServer(opts ...Option) *Server {
 	s.route(mux, "POST /v1/transactions/{id}/refund", RouteRefund, true, s.handleRefund)
 	s.route(mux, "POST /v1/transactions/{id}/void", RouteVoid, true, s.handleVoid)
 	s.route(mux, "POST /v1/transactions/{id}/authorization", RouteAuthorization, true, s.handleAuthorization)
+	mux.HandleFunc("GET /v1/view/{id}", s.handleView)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "NOT_FOUND", "no route "+r.Method+" "+r.URL.Path)
 	})
@@ -356,11 +362,69 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "body required")
 		return false
 	}
-	if err := json.Unmarshal(buf, v); err != nil {
-		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "malformed JSON: "+err.Error())
+	return unmarshalBody(w, buf, v)
+}
+
+// unmarshalBody decodes a request body as a JSON Schema validator would
+// read it: an integer may be written 100, 1e2 or 100.0. Errors name the
+// JSON field, not the server's Go types.
+func unmarshalBody(w http.ResponseWriter, buf []byte, v any) bool {
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(buf))
+	dec.UseNumber()
+	err := dec.Decode(&doc)
+	if err == nil && dec.More() {
+		err = errors.New("data after the JSON value")
+	}
+	if err == nil {
+		buf, _ = json.Marshal(integral(doc))
+		err = json.Unmarshal(buf, v)
+	}
+	if err != nil {
+		var typeErr *json.UnmarshalTypeError
+		msg := "malformed JSON"
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			msg = fmt.Sprintf("%s: %s is not %s", typeErr.Field, typeErr.Value, jsonKind(typeErr.Type.Kind()))
+		}
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", msg)
 		return false
 	}
 	return true
+}
+
+// integral rewrites numbers that are whole (1e2, 100.0) as integers.
+func integral(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = integral(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = integral(e)
+		}
+	case json.Number:
+		if r, ok := new(big.Rat).SetString(x.String()); ok && r.IsInt() && r.Num().BitLen() < 64 {
+			return json.Number(r.Num().String())
+		}
+	}
+	return v
+}
+
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		return "an integer in range"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "of the right type"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -3,6 +3,7 @@ package dinterotest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -215,4 +216,17 @@ func (s *Server) LockSession(id string) error {
 	}
 	sess.locked = true
 	return nil
+}
+
+// handleView is the payment page a session's url points to. Opening it
+// locks the session for paying, as the real page does; the page itself is
+// a stub (Pay plays the customer).
+func (s *Server) handleView(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := s.LockSession(id); err != nil {
+		http.Error(w, "no session to pay", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "dinterotest payment page for session "+id+"; the session is locked for paying\n")
 }

@@ -2,7 +2,6 @@ package dinterotest
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -277,9 +276,9 @@ func (s *Server) apply(st *txState, op pendingOp, correlation string) {
 	case evVoid:
 		if tx.captured() > 0 {
 			// The uncaptured rest of a part capture (N:277-290).
-			tx.Status = s.cfg.choices.PartialVoidStatus
-			if tx.Status == "" {
-				tx.Status = stCaptured
+			tx.Status = stCaptured
+			if s.cfg.choices.PartialVoidStatus == stPartiallyCaptured {
+				tx.Status = stPartiallyCaptured
 			}
 			tx.closed = true
 		} else {
@@ -351,8 +350,20 @@ func canRefund(tx *transaction) bool {
 	return false
 }
 
+// itemsRequired: Instabank needs items on every capture and refund
+// (N:143-149, N:243-247).
+func itemsRequired(tx *transaction, items []item) *apiError {
+	if tx.PaymentProduct == "instabank" && len(items) == 0 {
+		return badRequest("items are required for %s", tx.PaymentProductType)
+	}
+	return nil
+}
+
 func (s *Server) checkCapture(st *txState, amount int64, items []item) *apiError {
 	tx := st.tx
+	if err := itemsRequired(tx, items); err != nil {
+		return err
+	}
 	if !canCapture(tx) {
 		return badRequest("transaction in status %s cannot be captured", tx.Status)
 	}
@@ -368,6 +379,9 @@ func (s *Server) checkCapture(st *txState, amount int64, items []item) *apiError
 
 func (s *Server) checkRefund(st *txState, amount int64, items []item) *apiError {
 	tx := st.tx
+	if err := itemsRequired(tx, items); err != nil {
+		return err
+	}
 	if !canRefund(tx) {
 		return badRequest("transaction in status %s cannot be refunded", tx.Status)
 	}
@@ -446,8 +460,13 @@ func (s *Server) checkLines(st *txState, amount int64, items []item, kind string
 			return badRequest("line_id %q appears twice", it.LineID)
 		}
 		seen[it.LineID] = true
-		sum += a
+		if !addAmount(&sum, a) {
+			return badRequest("items amounts overflow")
+		}
 		if it.LineID == roundingLineID && !ch.RefuseRoundingLine {
+			if ch.RoundingLineLimit > 0 && abs(a) > ch.RoundingLineLimit {
+				return badRequest("rounding-fee line of %d is more than the %d allowed", a, ch.RoundingLineLimit)
+			}
 			continue // the plugin's balancing line: any sign, no remainder
 		}
 		if _, known := lines[it.LineID]; !known {
@@ -457,6 +476,13 @@ func (s *Server) checkLines(st *txState, amount int64, items []item, kind string
 			return badRequest("unknown line_id %q", it.LineID)
 		}
 		lim := limit[it.LineID]
+		if lim == 0 || abs(used[it.LineID]) >= abs(lim) {
+			verb := "captured"
+			if kind == evRefund {
+				verb = "refunded"
+			}
+			return badRequest("nothing of line %q is left to be %s", it.LineID, verb)
+		}
 		if a != 0 && (a > 0) != (lim > 0) {
 			return badRequest("line %q: amount %d has the wrong sign for a line of %d", it.LineID, a, lines[it.LineID])
 		}
@@ -515,23 +541,15 @@ func (s *Server) handleAuthorization(w http.ResponseWriter, r *http.Request, _ *
 	case tx.Status == stOnHold:
 		s.authorize(st)
 	case body.Amount != nil && (tx.Status == stAuthorized || tx.Status == stPartiallyCaptured):
+		if apiErr := checkNewAuthorization(*body.Amount, body.Items, len(tx.Items) > 0); apiErr != nil {
+			writeAPIError(w, apiErr)
+			return
+		}
 		if *body.Amount < tx.captured() {
 			writeError(w, http.StatusConflict, "CONFLICT", "amount below what is captured")
 			return
 		}
 		if len(tx.Items) > 0 {
-			if len(body.Items) == 0 {
-				writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "items are required: the transaction has items")
-				return
-			}
-			var sum int64
-			for _, it := range body.Items {
-				sum += it.amount()
-			}
-			if sum != *body.Amount {
-				writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", fmt.Sprintf("items add up to %d, not the amount %d", sum, *body.Amount))
-				return
-			}
 			tx.Items = body.Items
 		}
 		tx.Amount = *body.Amount
@@ -543,6 +561,44 @@ func (s *Server) handleAuthorization(w http.ResponseWriter, r *http.Request, _ *
 		return
 	}
 	writeJSON(w, http.StatusOK, tx.clone())
+}
+
+// checkNewAuthorization checks a new authorized total: positive, within
+// what a capture can take (int32), and, when the transaction has items,
+// items with unique line ids that add up to it (N:7886-7890, N:7899-7910).
+func checkNewAuthorization(amount int64, items []item, itemised bool) *apiError {
+	if amount <= 0 {
+		return badRequest("amount must be positive")
+	}
+	if err := checkInt32("amount", amount); err != nil {
+		return err
+	}
+	if !itemised {
+		return nil
+	}
+	if len(items) == 0 {
+		return badRequest("items are required: the transaction has items")
+	}
+	var sum int64
+	seen := map[string]bool{}
+	for i, it := range items {
+		switch {
+		case it.LineID == "":
+			return badRequest("items[%d].line_id is required", i)
+		case seen[it.LineID]:
+			return badRequest("line_id %q appears twice", it.LineID)
+		case it.Amount == nil:
+			return badRequest("items[%d].amount is required", i)
+		}
+		seen[it.LineID] = true
+		if !addAmount(&sum, it.amount()) {
+			return badRequest("items amounts overflow")
+		}
+	}
+	if sum != amount {
+		return badRequest("items add up to %d, not the amount %d", sum, amount)
+	}
+	return nil
 }
 
 // uuid returns a random version 4 UUID, the form of Dintero's request ids.
@@ -565,9 +621,5 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, v any) bool {
 	if len(buf) == 0 {
 		return true
 	}
-	if err := json.Unmarshal(buf, v); err != nil {
-		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "malformed JSON: "+err.Error())
-		return false
-	}
-	return true
+	return unmarshalBody(w, buf, v)
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
 // apiError is an answer in Dintero's error shape (N:5186-5195).
@@ -43,6 +44,17 @@ func isCurrency(c string) bool {
 			return false
 		}
 	}
+	return true
+}
+
+// addAmount adds b to *sum and reports false when the sum leaves int64:
+// absurd amounts must not wrap around into a sum that checks out.
+func addAmount(sum *int64, b int64) bool {
+	r := *sum + b
+	if (b > 0 && r < *sum) || (b < 0 && r > *sum) {
+		return false
+	}
+	*sum = r
 	return true
 }
 
@@ -91,7 +103,9 @@ func checkOrder(o *order, rules sessionRules) *apiError {
 		// Item amounts may be negative: a gift_card line usually is
 		// (N:2652); only the transaction and gift-card amounts are
 		// called non-negative.
-		sum += it.amount()
+		if !addAmount(&sum, it.amount()) {
+			return badRequest("order.items amounts overflow")
+		}
 	}
 	if so := o.ShippingOption; so != nil {
 		switch {
@@ -106,12 +120,19 @@ func checkOrder(o *order, rules sessionRules) *apiError {
 		case so.Operator == nil:
 			return badRequest("order.shipping_option.operator is required")
 		}
+		if seen[so.LineID] {
+			// Dintero moves the shipping option into the items, where
+			// line ids must be unique (N:2597-2602).
+			return badRequest("order.shipping_option.line_id %q is also an item's", so.LineID)
+		}
 		switch so.DeliveryMethod {
 		case "", "delivery", "pick_up", "unspecified", "none":
 		default:
 			return badRequest("order.shipping_option.delivery_method %q is not one of delivery, pick_up, unspecified, none", so.DeliveryMethod)
 		}
-		sum += *so.Amount
+		if !addAmount(&sum, *so.Amount) {
+			return badRequest("order amounts overflow")
+		}
 	}
 	if rules.strictAmounts && *o.Amount != sum && !(o.PartialPayment && *o.Amount <= sum) {
 		return badRequest("order.amount %d is not the sum of items and shipping_option (%d)", *o.Amount, sum)
@@ -212,7 +233,7 @@ func checkEventMetadata(raw json.RawMessage) (map[string]string, *apiError) {
 		if !strings.HasPrefix(k, "ext_") {
 			return nil, badRequest("metadata key %q must start with ext_", k)
 		}
-		if len([]rune(k)) > 128 || len([]rune(v)) > 256 {
+		if utf8.RuneCountInString(k) > 128 || utf8.RuneCountInString(v) > 256 {
 			return nil, badRequest("metadata %q: key at most 128 and value at most 256 characters", k)
 		}
 	}
