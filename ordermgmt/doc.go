@@ -31,6 +31,14 @@
 // shipping, fees, or an amount alone, validated against what is left per
 // line, per tax and per order before anything is sent.
 //
+// Captures and refunds name the lines the customer's session had, by the
+// line ids the plugin stored (NewLines says which, in the plugin's order:
+// for a pick-up point, the order's shipping line id before the shipping
+// item's own). Lines that do not add up to the amount get one balancing
+// "rounding-fee" item, on refunds as on captures, because some payment
+// products need items on every operation. A negative fee, such as a gift
+// card applied as a fee, is a negative gift_card line.
+//
 // # How it stays right
 //
 // The engine is level-triggered. Engine.Reconcile reads the order, its

@@ -47,14 +47,13 @@ func TestLineIDsAsThePluginSendsThem(t *testing.T) {
 			MetaData:      meta(ordermgmt.MetaShippingLineID, "bring_pickup:7:bring:point-123", "_wc_dintero_shipping_id", "bring_pickup:7"),
 			ShippingLines: []woocommerce.ShippingLine{ship("bring_pickup", "7", meta(ordermgmt.MetaLineID, "bring_pickup:7"))}},
 			[]string{"bring_pickup:7:bring:point-123"}},
+		{"single shipping line: _wc_dintero_shipping_id next", woocommerce.Order{
+			MetaData:      meta("_wc_dintero_shipping_id", "bring_pickup:7:bring:p1"),
+			ShippingLines: []woocommerce.ShippingLine{ship("bring_pickup", "7", meta(ordermgmt.MetaLineID, "bring_pickup:7"))}},
+			[]string{"bring_pickup:7:bring:p1"}},
 		{"single shipping line: the item's id next", woocommerce.Order{
-			MetaData:      meta("_wc_dintero_shipping_id", "legacy"),
 			ShippingLines: []woocommerce.ShippingLine{ship("flat_rate", "3", meta(ordermgmt.MetaLineID, "rate-3"))}},
 			[]string{"rate-3"}},
-		{"single shipping line: _wc_dintero_shipping_id next", woocommerce.Order{
-			MetaData:      meta("_wc_dintero_shipping_id", "legacy"),
-			ShippingLines: []woocommerce.ShippingLine{ship("flat_rate", "3", nil)}},
-			[]string{"legacy"}},
 		{"single shipping line: method:instance last", woocommerce.Order{
 			ShippingLines: []woocommerce.ShippingLine{ship("flat_rate", "3", nil)}}, []string{"flat_rate:3"}},
 		{"several packages: each item's id, the order's ignored", woocommerce.Order{
@@ -63,6 +62,15 @@ func TestLineIDsAsThePluginSendsThem(t *testing.T) {
 				ship("local_pickup", "4", nil)}},
 			[]string{"pkg-a", "local_pickup:4"}},
 	}
+	fee := func(id int64, name string) woocommerce.FeeLine {
+		return woocommerce.FeeLine{ID: id, Name: name, Total: decimal.NewFromInt(10)}
+	}
+	tests = append(tests, struct {
+		name  string
+		order woocommerce.Order
+		want  []string
+	}{"two fees of one name: the second gets its item id", woocommerce.Order{FeeLines: []woocommerce.FeeLine{fee(61, "Handling"), fee(62, "Handling")}},
+		[]string{"Handling", "Handling:62"}})
 	for _, tt := range tests {
 		tt.order.Currency = "NOK"
 		ls, err := ordermgmt.NewLines(&tt.order, nil)

@@ -100,13 +100,17 @@ func (ls *Lines) Find(itemID int64) *Line {
 // Line ids are the ones the Dintero plugin put in the session:
 //   - a product: its MetaLineID (the cart item key); for orders from before
 //     the plugin stored line ids, the SKU, else the variation or product id;
-//   - a fee: its name. A fee with a negative total (how gift-card
-//     extensions reach the REST API) is sent as a negative gift_card line;
+//   - a fee: its name (name:item id for a second fee of the same name, which
+//     Dintero would refuse as a duplicate). A fee with a negative total is
+//     sent as a negative gift_card line: that is how a gift card applied as
+//     a fee reaches the REST API. Gift cards that extensions keep in their
+//     own order item types are invisible to the REST API; the rounding-fee
+//     line then covers them;
 //   - one shipping line: the order's MetaShippingLineID, which for a
 //     pick-up point names the rate, the operator and the point; else the
-//     item's MetaLineID; else the order's _wc_dintero_shipping_id; else
-//     method_id:instance_id (the plugin's order since its fix of mismatching
-//     line ids, PR #259);
+//     order's _wc_dintero_shipping_id (the plugin's order since its fix of
+//     mismatching line ids, PR #259); else the item's MetaLineID; else
+//     method_id:instance_id;
 //   - several shipping lines: each item's MetaLineID, else
 //     method_id:instance_id.
 func NewLines(o *woocommerce.Order, refunds []*woocommerce.Refund) (*Lines, error) {
@@ -157,8 +161,14 @@ func NewLines(o *woocommerce.Order, refunds []*woocommerce.Refund) (*Lines, erro
 		}
 		ls.Lines[len(ls.Lines)-1].ref = ref
 	}
+	feeIDs := map[string]bool{}
 	for _, f := range o.FeeLines {
-		if err := add(FeeLine, f.ID, f.Name, f.Name, 0, f.Total, f.TotalTax, f.Taxes); err != nil {
+		lineID := f.Name
+		if feeIDs[lineID] {
+			lineID = f.Name + ":" + strconv.FormatInt(f.ID, 10)
+		}
+		feeIDs[lineID] = true
+		if err := add(FeeLine, f.ID, lineID, f.Name, 0, f.Total, f.TotalTax, f.Taxes); err != nil {
 			return nil, err
 		}
 	}
@@ -208,7 +218,7 @@ func shippingLineID(o *woocommerce.Order, sh woocommerce.ShippingLine) string {
 	}
 	candidates := []string{item}
 	if len(o.ShippingLines) == 1 {
-		candidates = []string{stored(MetaShippingLineID), item, stored(metaShippingID)}
+		candidates = []string{stored(MetaShippingLineID), stored(metaShippingID), item}
 	}
 	for _, id := range candidates {
 		if id != "" {

@@ -53,6 +53,15 @@ type RefundResult struct {
 // the error wraps ErrRefundRefused. If the process stops between the two
 // (a crash, an outcome that stays unknown), the next Reconcile completes
 // the refund: it is never lost and never made twice.
+//
+// What Dintero gets: the amount, and the record's lines as items named by
+// the line ids the session had (see NewLines). When those items do not add
+// up to the amount (an amount alone has none; WooCommerce's per-line
+// rounding can leave a minor unit), one "rounding-fee" item carries the
+// difference, as on captures: Collector and Instabank refuse refunds
+// without items, so the items are never dropped. A gift card's share of an
+// order was never paid through Dintero: refunds reach at most what Dintero
+// captured, and the gift card is settled outside it.
 func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (*RefundResult, error) {
 	unlock, err := e.lock(ctx, orderID)
 	if err != nil {
