@@ -123,14 +123,6 @@ type sessionURL struct {
 	MerchantTermsURL string `json:"merchant_terms_url,omitempty"`
 }
 
-// customer is the payer (N:1497-1512); kept for list's search and
-// customer_id filters, the rest is carried through.
-type customer struct {
-	CustomerID  string `json:"customer_id,omitempty"`
-	Email       string `json:"email,omitempty"`
-	PhoneNumber string `json:"phone_number,omitempty"`
-}
-
 // address keeps the names search matches on (N:8219-8223).
 type address struct {
 	FirstName   string `json:"first_name"`
