@@ -370,6 +370,13 @@ func checkMoneyRequest(op string, amount int64, items []Item, metadata map[strin
 // are rounded one by one). Its amount may be negative.
 const RoundingLineID = "rounding-fee"
 
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
 // addAmount adds b to *sum unless the sum would leave int64, so that
 // absurd amounts cannot wrap into a total that checks out.
 func addAmount(sum *int64, b int64) bool {
@@ -392,12 +399,14 @@ func checkItems(op string, amount int64, items []Item) error {
 			return invalid(op, "line_id %q appears twice", it.LineID)
 		}
 		seen[it.LineID] = true
-		if (it.Amount < 0 && it.LineID != RoundingLineID && it.Type != ItemGiftCard) || it.VATAmount < 0 {
+		mayBeNegative := it.Type == ItemGiftCard || it.LineID == RoundingLineID
+		if it.Amount < 0 && !mayBeNegative {
 			// Only gift-card lines and the balancing line are negative.
 			return invalid(op, "item %q has a negative amount", it.LineID)
 		}
-		if it.VATAmount > max(it.Amount, 0) {
-			return invalid(op, "item %q: vat_amount %d is more than its amount %d", it.LineID, it.VATAmount, it.Amount)
+		// The VAT is part of the amount: the same sign, and no larger.
+		if it.VATAmount != 0 && ((it.VATAmount < 0) != (it.Amount < 0) || abs(it.VATAmount) > abs(it.Amount)) {
+			return invalid(op, "item %q: vat_amount %d does not fit in its amount %d", it.LineID, it.VATAmount, it.Amount)
 		}
 		if !addAmount(&sum, it.Amount) {
 			return invalid(op, "item amounts overflow")

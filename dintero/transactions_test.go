@@ -412,3 +412,29 @@ func TestCaptureMetadataLimitsCountCharacters(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckItemsSigns: gift-card and rounding lines may be negative, with
+// a VAT of the same sign inside them; other lines may not.
+func TestCheckItemsSigns(t *testing.T) {
+	tests := []struct {
+		name string
+		item Item
+		ok   bool
+	}{
+		{"product", Item{LineID: "1", Amount: 12500, VATAmount: 2500}, true},
+		{"negative product", Item{LineID: "1", Amount: -12500}, false},
+		{"untaxed gift card", Item{LineID: "gc", Type: ItemGiftCard, Amount: -5000}, true},
+		{"taxed gift card", Item{LineID: "gc", Type: ItemGiftCard, Amount: -50000, VATAmount: -10000}, true},
+		{"gift card with positive VAT", Item{LineID: "gc", Type: ItemGiftCard, Amount: -50000, VATAmount: 10000}, false},
+		{"gift card with VAT beyond it", Item{LineID: "gc", Type: ItemGiftCard, Amount: -5000, VATAmount: -6000}, false},
+		{"negative rounding line", Item{LineID: RoundingLineID, Amount: -2}, true},
+		{"negative VAT on a product", Item{LineID: "1", Amount: 100, VATAmount: -20}, false},
+		{"VAT beyond the amount", Item{LineID: "1", Amount: 100, VATAmount: 101}, false},
+	}
+	for _, tt := range tests {
+		err := checkItems("op", tt.item.Amount, []Item{tt.item})
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+	}
+}

@@ -36,8 +36,9 @@
 // for a pick-up point, the order's shipping line id before the shipping
 // item's own). Lines that do not add up to the amount get one balancing
 // "rounding-fee" item, on refunds as on captures, because some payment
-// products need items on every operation. A negative fee, such as a gift
-// card applied as a fee, is a negative gift_card line.
+// products (Instabank) need items on every operation; an amount alone has
+// no line to name and goes without. A negative fee, such as a gift card
+// applied as a fee, is a negative gift_card line.
 //
 // # How it stays right
 //

@@ -440,6 +440,21 @@ func refusedForGood(err error) (*dintero.APIError, bool) {
 	return apiErr, true
 }
 
+// refusal says why a money movement was refused for good, for its note:
+// Dintero's decision, or the client's refusal to send a request that
+// breaks Dintero's rules (nothing was sent, so there is no doubt, and the
+// same plan would only be refused again). definite is false for errors
+// that decide nothing.
+func refusal(err error) (msg string, definite bool) {
+	if apiErr, ok := refusedForGood(err); ok {
+		return fmt.Sprintf("[%d] %s", apiErr.StatusCode, apiErr.Message), true
+	}
+	if errors.Is(err, dintero.ErrInvalidRequest) {
+		return "not sent: " + err.Error(), true
+	}
+	return "", false
+}
+
 // moveMoney does a capture, void or refund. It returns true when the money
 // moved (now or before: an event with the reference already exists), false
 // when Dintero refused for good (after noting why and, for a refund that
@@ -472,7 +487,7 @@ func (e *Engine) moveMoney(ctx context.Context, st State, a Action) (bool, error
 		}
 		return false, err
 	}
-	apiErr, definite := refusedForGood(err)
+	msg, definite := refusal(err)
 	if !definite {
 		return false, err // not a decision about this money: try again later
 	}
@@ -482,7 +497,6 @@ func (e *Engine) moveMoney(ctx context.Context, st State, a Action) (bool, error
 	if now, _, gerr := e.dt.Transactions.Get(ctx, tx.ID, nil); gerr == nil && moved(now, a) {
 		return true, nil
 	}
-	msg := fmt.Sprintf("[%d] %s", apiErr.StatusCode, apiErr.Message)
 	o := st.Order
 	text := map[ActionKind]string{ActCapture: NoteCaptureFailed, ActVoid: NoteCancelFailed, ActRefund: NoteRefundFailed}[a.Kind]
 	if _, _, nerr := e.wc.Notes.Create(ctx, o.ID, &woocommerce.NoteRequest{Note: fmt.Sprintf(text, msg)}); nerr != nil {

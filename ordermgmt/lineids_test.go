@@ -2,6 +2,7 @@ package ordermgmt_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -147,15 +148,24 @@ func TestPickUpPointOrderEndToEnd(t *testing.T) {
 // up.
 func TestGiftCardOrderEndToEnd(t *testing.T) {
 	t.Parallel()
+	for _, taxRate := range []string{"0", "25"} {
+		t.Run("tax "+taxRate, func(t *testing.T) { giftCardOrder(t, d(taxRate)) })
+	}
+}
+
+// giftCardOrder: a gift card of 500.00 gross as a fee, taxed or not.
+func giftCardOrder(t *testing.T, taxRate decimal.Decimal) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	spec := nokOrder()
-	spec.Fees = []wctest.FeeSpec{{Name: "Gift card: ABCD", Total: d("-500.00")}}
+	net := d("-500.00").Mul(decimal.NewFromInt(100)).Div(taxRate.Add(decimal.NewFromInt(100))).Round(2)
+	spec.Fees = []wctest.FeeSpec{{Name: "Gift card: ABCD", Total: net, TaxRate: taxRate}}
 	o := w.paid(spec, dinterotest.Authorized)
 	total, _ := decimal.NewFromString(o.Total.String())
 	tx := w.tx(o)
 	i := slices.IndexFunc(tx.Items, func(it dintero.Item) bool { return it.Type == dintero.ItemGiftCard })
-	if i < 0 || tx.Items[i].Amount != -50000 || tx.Items[i].LineID != "Gift card: ABCD" {
+	if i < 0 || tx.Items[i].Amount != -50000 || tx.Items[i].LineID != "Gift card: ABCD" || (tx.Items[i].VATAmount < 0) != taxRate.IsPositive() {
 		t.Fatalf("no negative gift_card line in the session: %+v", tx.Items)
 	}
 	if want := total.Shift(2).IntPart(); tx.Amount != want {
@@ -204,4 +214,27 @@ func lastSuccess(tx dintero.Transaction, typ dintero.EventType) *dintero.Transac
 		}
 	}
 	return nil
+}
+
+// TestRefusedRefundDoesNotBlockTheNext: after Dintero refuses a refund,
+// its record and its doubt are gone, and the next refund goes at once.
+func TestRefusedRefundDoesNotBlockTheNext(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	o := w.captured()
+	w.dt.InjectFault(dinterotest.RouteRefund, dinterotest.Fault{Status: 400, Times: 1})
+	if _, err := w.engine.Refund(ctx, o.ID, ordermgmt.RefundRequest{Amount: d("10.00")}); !errors.Is(err, ordermgmt.ErrRefundRefused) {
+		t.Fatalf("refused refund: %v", err)
+	}
+	res, err := w.engine.Refund(ctx, o.ID, ordermgmt.RefundRequest{Amount: d("10.00")})
+	if err != nil {
+		t.Fatalf("the next refund: %v", err)
+	}
+	if e := refundEvent(t, w.tx(o), res.Reference); e.Amount != 1000 {
+		t.Errorf("refund %+v", e)
+	}
+	if n := len(w.store.Refunds(o.ID)); n != 1 {
+		t.Errorf("%d refund records, want 1", n)
+	}
 }

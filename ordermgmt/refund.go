@@ -58,10 +58,11 @@ type RefundResult struct {
 // the line ids the session had (see NewLines). When those items do not add
 // up to the amount (an amount alone has none; WooCommerce's per-line
 // rounding can leave a minor unit), one "rounding-fee" item carries the
-// difference, as on captures: Collector and Instabank refuse refunds
-// without items, so the items are never dropped. A gift card's share of an
-// order was never paid through Dintero: refunds reach at most what Dintero
-// captured, and the gift card is settled outside it.
+// difference, as on captures: Instabank refuses refunds without items, so
+// the items are never dropped. An amount alone has no line to name and goes
+// without items (refund lines instead on an Instabank order). A gift card's
+// share of an order was never paid through Dintero: refunds reach at most
+// what Dintero captured, and the gift card is settled outside it.
 func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (*RefundResult, error) {
 	unlock, err := e.lock(ctx, orderID)
 	if err != nil {
@@ -142,6 +143,9 @@ func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (
 				doubt := &InDoubtError{OrderID: o.ID, What: "refund " + ref, Since: started, Until: started.Add(wait)}
 				return nil, fmt.Errorf("%w: %w", doubt, ferr)
 			}
+			// Refused: the record is gone, and so is the create's doubt,
+			// or the next refund would wait for nothing. Best effort.
+			e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: recorded.meta()})
 			return nil, ferr
 		}
 	} else {
@@ -280,7 +284,7 @@ func (e *Engine) recordRefund(ctx context.Context, orderID int64, req *woocommer
 // error to return otherwise; a definite refusal deletes the record and
 // notes why.
 func (e *Engine) refundFailed(ctx context.Context, orderID int64, txID string, recordID int64, ref string, err error, until time.Time) (bool, error) {
-	apiErr, definite := refusedForGood(err)
+	msg, definite := refusal(err)
 	if now, _, gerr := e.dt.Transactions.Get(ctx, txID, nil); gerr == nil && now.FindEvent(dintero.EventRefund, ref) != nil {
 		return true, nil
 	}
@@ -291,7 +295,6 @@ func (e *Engine) refundFailed(ctx context.Context, orderID int64, txID string, r
 		return false, fmt.Errorf("ordermgmt: refund %s not confirmed; do not refund it again: Reconcile completes it after %s if Dintero has not: %w",
 			ref, until.UTC().Format(time.RFC3339), err)
 	}
-	msg := fmt.Sprintf("[%d] %s", apiErr.StatusCode, apiErr.Message)
 	if _, _, nerr := e.wc.Notes.Create(ctx, orderID, &woocommerce.NoteRequest{Note: fmt.Sprintf(NoteRefundFailed, msg)}); nerr != nil {
 		return false, errors.Join(fmt.Errorf("%w: %s", ErrRefundRefused, msg), nerr)
 	}

@@ -243,9 +243,9 @@ func (p *refundPlan) wooRefund(ls *Lines, reason, marker string) *woocommerce.Re
 // from its negative item copies. When they do not add up to the refund's
 // amount (a record made by hand with odd amounts, or lines rounded one by
 // one), they go with one balancing rounding-fee line for the difference,
-// as captures do: payment products such as Collector and Instabank need
-// items on every refund, so dropping them would make those refunds fail.
-// A record with no item copies is an amount alone.
+// as captures do: Instabank needs items on every refund, so dropping them
+// would make those refunds fail. A record with no item copies is an amount
+// alone.
 func refundItems(ls *Lines, r *woocommerce.Refund) (int64, []dintero.Item, error) {
 	cur := ls.Currency
 	amount, err := cur.ToMinor(r.Amount)
