@@ -245,6 +245,11 @@ func TestSpecConformance(t *testing.T) {
 		{"session, shipping line_id equal to an item's", "§4.1 (N:2597-2602: unique; shipping moves into items)", createSession(nil, strings.Replace(sessionBody("s12", 0, ""), `"line_id":"ship"`, `"line_id":"l1"`, 1)), 400, errShape},
 		{"session, amounts that overflow int64", "§4.1 (N:7385-7387)", createSession(map[string]string{"Dintero-Feature-Toggles": "strict-session-amounts"},
 			sessionBody("s13", 0, `{"line_id":"a","amount":9223372036854775807},{"line_id":"b","amount":9223372036854775807},{"line_id":"c","amount":2}`)), 400, errShape},
+		{"session, Instabank without items", "§4.1 (N:16-19)", func(h *specHarness) (string, string, map[string]string, string) {
+			body := strings.Replace(sessionBody("s14", 0, ""), `"profile_id":"default",`, `"configuration":{"instabank":{"finance":{"enabled":true}}},`, 1)
+			body = strings.Replace(body, `"items":[{"id":"sku-1","line_id":"l1","description":"Chair","quantity":1,"amount":20000,"vat_amount":4000,"vat":25}],`, "", 1)
+			return "POST", "sessions", nil, body
+		}, 400, errShape},
 		{"session, include_session", "§4.1 (N:7479-7481)", func(h *specHarness) (string, string, map[string]string, string) {
 			return "POST", "sessions-profile?include_session=true", nil, sessionBody("s8", 0, "")
 		}, 200, []string{"session.order.amount=25000", "session.metadata.session:profile_id=default"}},
@@ -297,6 +302,11 @@ func TestSpecConformance(t *testing.T) {
 			h.srv.Pay(context.Background(), id, dinterotest.Authorized)
 			return req("POST", "sessions/"+id+"/cancel", "")
 		}, 200, []string{"cancelled_at?", "cancelled_by?"}},
+		{"session cancelled twice", "§9 (not specified: a repeated cancel changes nothing)", func(h *specHarness) (string, string, map[string]string, string) {
+			id := h.session("c3")
+			h.do("POST", "sessions/"+id+"/cancel", nil, "")
+			return req("POST", "sessions/"+id+"/cancel", "")
+		}, 200, []string{"events.#=2", "events.1.name=CANCELLED"}},
 		{"session cancel refused once captured", "§4.4 (N:82-83)", func(h *specHarness) (string, string, map[string]string, string) {
 			id := h.session("c2")
 			h.srv.Pay(context.Background(), id, dinterotest.Captured)
@@ -328,6 +338,8 @@ func TestSpecConformance(t *testing.T) {
 			h.tx(psp, dinterotest.Authorized)
 			return req("GET", "transactions?created_at.lte="+time.Now().UTC().Format("2006-01-02"), "")
 		}, 200, []string{"#=1"}},
+		{"list by created_at.gte with a basic offset", "§5.2 (N:8207-8210: ISO 8601)", list("created_at.gte=2000-01-01T00:00:00%2B0100"), 200, []string{"#=3"}},
+		{"list by amount written 25000.0", "§5.2 (N:8201-8206: number)", list("amount=25000.0"), 200, []string{"#=3"}},
 		{"list by a bad created_at", "§5.2 (N:8207-8210)", list("created_at.gte=yesterday"), 400, errShape},
 		{"list by captured_at.gte", "§5.2 (N:8211-8218)", list("captured_at.gte=2000-01-01T00:00:00Z"), 200, []string{"#=1", "0.status=CAPTURED"}},
 		{"list by refunded_at.gte", "§5.2 (N:8211-8218)", list("refunded_at.gte=2000-01-01T00:00:00Z"), 200, []string{"#=0"}},
@@ -378,6 +390,27 @@ func TestSpecConformance(t *testing.T) {
 		{"Instabank capture without items", "§8 (N:143-149)", capture("instabank.finance", nil, `{"amount":20000}`), 400, errShape},
 		{"Instabank capture with items", "§8 (N:143-149)", capture("instabank.finance", nil, `{"amount":20000,"items":[{"line_id":"l1","amount":20000}]}`), 200, nil},
 		{"Instabank refund without items", "§8 (N:243-247)", onTx("instabank.finance", dinterotest.Authorized, nil, "POST", "refund", `{"amount":100}`), 400, errShape},
+		{"capture with a field name in the wrong case", "§5.3 (N:7800-7806: amount)", capture(psp, nil, `{"AMOUNT":100}`), 400, errShape},
+		{"capture item with Line_ID", "§5.3 (N:7812-7834: line_id)", capture(psp, nil, `{"amount":100,"items":[{"Line_ID":"l1","amount":100}]}`), 400, errShape},
+		{"capture with amount twice", "RFC 8259 §4 (names should be unique)", capture(psp, nil, `{"amount":100,"amount":25000}`), 400, errShape},
+		{"capture metadata keys keep their case", "§5.3 (N:5273-5292)", capture(psp, nil, `{"amount":100,"metadata":{"ext_OrderNo":"1"}}`), 200, []string{"events.-1.metadata.ext_OrderNo=1"}},
+		{"capture a free line", "§9 (a 100 % discounted line)", func(h *specHarness) (string, string, map[string]string, string) {
+			status, body := h.do("POST", "sessions-profile", nil, sessionBody("free", 0, `{"line_id":"free","amount":0}`))
+			if status != 200 {
+				h.t.Fatalf("%d %s", status, body)
+			}
+			tx, _ := h.srv.Pay(context.Background(), jsonPath(h.t, body, "id").(string), dinterotest.Authorized)
+			return req("POST", "transactions/"+tx.ID+"/capture", `{"amount":20000,"items":[{"line_id":"l1","amount":20000},{"line_id":"free","amount":0}]}`)
+		}, 200, nil},
+		{"capture while a final capture is pending", "§5.3 (N:7835-7839)", func(h *specHarness) (string, string, map[string]string, string) {
+			id := h.tx(psp, dinterotest.Authorized)
+			h.srv.InjectFault(dinterotest.RouteCapture, dinterotest.Fault{Pending: true, Times: 1})
+			if status, b := h.do("POST", "transactions/"+id+"/capture", nil, `{"amount":10000,"final_capture":true}`); status != 202 {
+				h.t.Fatalf("%d %s", status, b)
+			}
+			return req("POST", "transactions/"+id+"/capture", `{"amount":100}`)
+		}, 400, errShape},
+		{"a body over 1 MiB", "§2 (validation failures are 400)", capture(psp, nil, `{"amount":100,"reason":"`+strings.Repeat("x", 1<<20)+`"}`), 400, errShape},
 		{"capture with an int32 overflow", "§5.3 (N:7802 int32)", capture(psp, nil, `{"amount":2147483648}`), 400, errShape},
 
 		// §5.4 refund.
@@ -425,6 +458,22 @@ func TestSpecConformance(t *testing.T) {
 			`{"amount":30000,"items":[{"line_id":"l1","amount":15000},{"line_id":"l1","amount":15000}]}`), 400, errShape},
 		{"authorization new amount with items", "§5.6 (N:184-192)", onTx("klarna.klarna", dinterotest.Authorized, nil, "POST", "authorization",
 			`{"amount":30000,"items":[{"line_id":"l1","amount":25000},{"line_id":"ship","amount":5000}]}`), 200, []string{"amount=30000", "items.#=2"}},
+		{"authorization below a pending capture", "§5.6 (N:7909: 409)", func(h *specHarness) (string, string, map[string]string, string) {
+			id := h.tx("klarna.klarna", dinterotest.Authorized)
+			h.srv.InjectFault(dinterotest.RouteCapture, dinterotest.Fault{Pending: true, Times: 1})
+			h.do("POST", "transactions/"+id+"/capture", nil, `{"amount":20000}`)
+			return req("POST", "transactions/"+id+"/authorization", `{"amount":15000,"items":[{"line_id":"l1","amount":10000},{"line_id":"ship","amount":5000}]}`)
+		}, 409, errShape},
+		{"authorization items that drop a captured line", "§5.6 (N:7899-7910)", func(h *specHarness) (string, string, map[string]string, string) {
+			id := h.tx("klarna.klarna", dinterotest.Authorized)
+			h.do("POST", "transactions/"+id+"/capture", nil, `{"amount":20000,"items":[{"line_id":"l1","amount":20000}]}`)
+			return req("POST", "transactions/"+id+"/authorization", `{"amount":30000,"items":[{"line_id":"l2","amount":25000},{"line_id":"ship","amount":5000}]}`)
+		}, 400, errShape},
+		{"dintero_psp pre-authorization that does not grow", "§1, §5.6 (N:194-208)", onTx(psp, dinterotest.Authorized, nil, "POST", "authorization",
+			`{"amount":25000,"items":[{"line_id":"l1","amount":20000},{"line_id":"ship","amount":5000}]}`), 400, errShape},
+		{"dintero_psp final authorization may shrink", "§1, §5.6 (N:194-208)", onTx(psp, dinterotest.Authorized, nil, "POST", "authorization",
+			`{"amount":24000,"final_authorization":true,"items":[{"line_id":"l1","amount":19000},{"line_id":"ship","amount":5000}]}`), 200, []string{"amount=24000"}},
+		{"ON_HOLD authorization with another amount", "§5.6 (N:209-212: checked against the order)", onTx("dintero.external", dinterotest.OnHold, nil, "POST", "authorization", `{"amount":99999}`), 400, errShape},
 		{"authorization update of a voided transaction", "§5.6 (N:7909: 409)", onTx(psp, dinterotest.Authorized, steps("void"), "POST", "authorization", `{"reason":"extend"}`), 409, errShape},
 		{"merchant_reference_2 update", "§5.7 (N:8137-8144)", onTx(psp, dinterotest.Authorized, nil, "PUT", "", `{"merchant_reference_2":"inv-9"}`), 200, []string{"merchant_reference_2=inv-9"}},
 	}

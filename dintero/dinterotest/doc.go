@@ -29,6 +29,10 @@
 //
 // # What it does as the spec says
 //
+//   - Bodies: field names are matched exactly (Go's decoder would take
+//     "Amount" for "amount"; a client with a wrong tag must fail), a key
+//     repeated in one object is refused, and an integer may be written
+//     100, 1e2 or 100.0, as a JSON Schema validator reads it.
 //   - Token: client credentials with an audience that is a grant of the
 //     client: https://api.dintero.com/v1/accounts/{aid}, its userinfo form,
 //     or this server's own host (what the Python SDK sends). The bearer
@@ -53,14 +57,19 @@
 //     payment_operation, customer_id, payout_destination_id, token_id.
 //   - Capture and refund: amount required (int32), metadata keys must start
 //     with ext_ (key ≤ 128, value ≤ 256 characters), items need line_id and
-//     amount. final_capture (dintero_psp only) voids the rest: the status
-//     becomes CAPTURED and no capture follows. The rest of a
-//     PARTIALLY_CAPTURED_REFUNDED transaction can be captured.
+//     amount, and Instabank needs items on every capture and refund.
+//     final_capture (dintero_psp only) voids the rest: the status becomes
+//     CAPTURED and no capture follows, nor while it is pending. The rest of
+//     a PARTIALLY_CAPTURED_REFUNDED transaction can be captured.
 //   - Void: before capture; after a part capture only for payex.creditcard,
 //     payex.mobilepay, payex.vipps, payex.applepay, payex.clicktopay,
 //     payex.googlepay, vipps, klarna.klarna and klarna.billie.
-//   - Authorization: authorizes ON_HOLD; a new amount needs items that add
-//     up to it when the transaction has items; 409 in a final status.
+//   - Authorization: authorizes ON_HOLD (an amount or items sent must match
+//     the order); a new amount is positive, needs items that add up to it
+//     when the transaction has items (keeping every line captured), grows a
+//     dintero_psp pre-authorization unless final_authorization is true, and
+//     is a 409 below what is captured or being captured, or in a final
+//     status.
 //
 // # Not specified; dinterotest does X
 //
@@ -95,6 +104,11 @@
 //   - Duplicate capture or refund references: accepted; Dintero has no
 //     idempotency.
 //   - An order.amount of 0 is accepted; a negative one is a 400.
+//   - A line of amount 0 (a 100 % discount) may be named with amount 0.
+//   - A session cancelled twice: 200, unchanged.
+//   - A void of an ON_HOLD transaction: accepted ("at any time before
+//     capture", N:271-275), though the status table lists no action.
+//   - A body over 1 MiB: 400, like any validation failure.
 //
 // # Differences on purpose
 //

@@ -2,6 +2,7 @@ package dinterotest
 
 import (
 	"encoding/json"
+	"math/big"
 	"net/url"
 	"slices"
 	"strconv"
@@ -65,10 +66,12 @@ func listFilter(q url.Values) (func(*transaction) bool, *apiError) {
 		if _, ok := q[key]; !ok {
 			continue
 		}
-		n, err := parseInt(q.Get(key))
-		if err != nil {
-			return nil, badRequest("%s must be a number of minor units", key)
+		// A number in the spec: 25000, 25000.0 and 2.5e4 are one amount.
+		r, ok := new(big.Rat).SetString(strings.TrimSpace(q.Get(key)))
+		if !ok || !r.IsInt() || r.Num().BitLen() >= 64 {
+			return nil, badRequest("%s must be a whole number of minor units", key)
 		}
+		n := r.Num().Int64()
 		op := key
 		preds = append(preds, func(tx *transaction) bool {
 			switch op {
@@ -156,7 +159,7 @@ func timeRange(q url.Values, field string) (from, to time.Time, err *apiError) {
 			return time.Time{}, nil
 		}
 		v := q.Get(key)
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999-0700", "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
 			if t, err := time.Parse(layout, v); err == nil {
 				if layout == "2006-01-02" && strings.HasSuffix(key, ".lte") {
 					t = t.Add(24*time.Hour - time.Nanosecond) // the whole day

@@ -355,7 +355,8 @@ func readBody(r *http.Request) ([]byte, error) {
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	buf, err := readBody(r)
 	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "INVALID_REQUEST_PARAMETER", "body too large or unreadable")
+		// Validation failures are 400 (dintero_spec.md §2); no 413 is declared.
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "body too large or unreadable")
 		return false
 	}
 	if len(buf) == 0 {
@@ -377,6 +378,14 @@ func unmarshalBody(w http.ResponseWriter, buf []byte, v any) bool {
 		err = errors.New("data after the JSON value")
 	}
 	if err == nil {
+		if k, dup := duplicateKey(buf); dup {
+			writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", fmt.Sprintf("key %q appears twice in one object", k))
+			return false
+		}
+		if k, bad := caseMismatch(doc, reflect.TypeOf(v), ""); bad {
+			writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "unknown field "+k+": names are case-sensitive")
+			return false
+		}
 		buf, _ = json.Marshal(integral(doc))
 		err = json.Unmarshal(buf, v)
 	}

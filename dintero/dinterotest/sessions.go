@@ -142,8 +142,14 @@ func (s *Server) handleUpdateSession(w http.ResponseWriter, r *http.Request, _ *
 		return
 	}
 	merged, apiErr := mergeOrder(sess.Order, req.Order)
+	var rules sessionRules
 	if apiErr == nil {
-		apiErr = checkOrder(&merged, sessionRules{strictAmounts: true})
+		// The session's own configuration still applies.
+		rules, apiErr = configurationRules(sess.Configuration, &merged)
+	}
+	if apiErr == nil {
+		rules.strictAmounts = true
+		apiErr = checkOrder(&merged, rules)
 	}
 	if apiErr != nil {
 		writeAPIError(w, apiErr)
@@ -197,6 +203,11 @@ func (s *Server) handleCancelSession(w http.ResponseWriter, r *http.Request, _ *
 			return
 		}
 		s.apply(st, pendingOp{requestID: uuid(), kind: evVoid, amount: st.tx.Amount, headers: systemHeaders(r)}, "")
+	}
+	if sess.CancelledAt != "" {
+		// Not specified; a repeated cancel changes nothing.
+		writeJSON(w, http.StatusOK, sess.clone())
+		return
 	}
 	now := wireTime(s.cfg.now())
 	sess.CancelledAt, sess.CancelledBy, sess.UpdatedAt = now, s.cfg.clientID, now

@@ -370,6 +370,9 @@ func (s *Server) checkCapture(st *txState, amount int64, items []item) *apiError
 	if pendingAmount(st, evVoid) > 0 {
 		return badRequest("a void is in progress")
 	}
+	if slices.ContainsFunc(st.pending, func(op pendingOp) bool { return op.final }) {
+		return badRequest("a final capture is in progress: no further captures")
+	}
 	left := tx.Amount - tx.captured() - pendingAmount(st, evCapture)
 	if amount <= 0 || amount > left {
 		return badRequest("capture amount %d must be between 1 and the %d left to capture", amount, left)
@@ -476,6 +479,9 @@ func (s *Server) checkLines(st *txState, amount int64, items []item, kind string
 			return badRequest("unknown line_id %q", it.LineID)
 		}
 		lim := limit[it.LineID]
+		if a == 0 {
+			continue // a free line (a 100 % discount) moves nothing
+		}
 		if lim == 0 || abs(used[it.LineID]) >= abs(lim) {
 			verb := "captured"
 			if kind == evRefund {
@@ -539,14 +545,34 @@ func (s *Server) handleAuthorization(w http.ResponseWriter, r *http.Request, _ *
 	tx := st.tx
 	switch {
 	case tx.Status == stOnHold:
+		// An external (dintero) payment on hold: what is sent is checked
+		// against the order (N:209-212).
+		if body.Amount != nil && *body.Amount != tx.Amount {
+			writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", fmt.Sprintf("amount %d is not the order's %d", *body.Amount, tx.Amount))
+			return
+		}
+		if len(body.Items) > 0 {
+			if apiErr := checkNewAuthorization(tx.Amount, body.Items, true); apiErr != nil {
+				writeAPIError(w, apiErr)
+				return
+			}
+		}
 		s.authorize(st)
 	case body.Amount != nil && (tx.Status == stAuthorized || tx.Status == stPartiallyCaptured):
-		if apiErr := checkNewAuthorization(*body.Amount, body.Items, len(tx.Items) > 0); apiErr != nil {
+		apiErr := checkNewAuthorization(*body.Amount, body.Items, len(tx.Items) > 0)
+		if apiErr == nil && len(tx.Items) > 0 {
+			apiErr = keepsCapturedLines(st, body.Items)
+		}
+		if apiErr == nil && tx.PaymentProduct == "dintero_psp" && (body.FinalAuthorization == nil || !*body.FinalAuthorization) && *body.Amount <= tx.Amount {
+			// A pre-authorization only grows until it is final (N:194-208).
+			apiErr = badRequest("amount %d must be more than %d unless final_authorization is true", *body.Amount, tx.Amount)
+		}
+		if apiErr != nil {
 			writeAPIError(w, apiErr)
 			return
 		}
-		if *body.Amount < tx.captured() {
-			writeError(w, http.StatusConflict, "CONFLICT", "amount below what is captured")
+		if *body.Amount < tx.captured()+pendingAmount(st, evCapture) {
+			writeError(w, http.StatusConflict, "CONFLICT", "amount below what is captured or being captured")
 			return
 		}
 		if len(tx.Items) > 0 {
@@ -561,6 +587,30 @@ func (s *Server) handleAuthorization(w http.ResponseWriter, r *http.Request, _ *
 		return
 	}
 	writeJSON(w, http.StatusOK, tx.clone())
+}
+
+// keepsCapturedLines refuses new items that drop a line already captured
+// (or being captured), or make it smaller than what was taken of it: its
+// captures and refunds must still name it.
+func keepsCapturedLines(st *txState, items []item) *apiError {
+	taken := map[string]int64{}
+	for _, e := range st.tx.Events {
+		if e.Success && (e.Event == evCapture || e.Event == evInitiateCapture && !completed(st, e.RequestID)) {
+			for _, it := range e.Items {
+				taken[it.LineID] += it.amount()
+			}
+		}
+	}
+	for lineID, n := range taken {
+		i := slices.IndexFunc(items, func(it item) bool { return it.LineID == lineID })
+		if lineID == roundingLineID {
+			continue
+		}
+		if i < 0 || abs(items[i].amount()) < abs(n) {
+			return badRequest("items must keep line %q with at least the %d captured of it", lineID, n)
+		}
+	}
+	return nil
 }
 
 // checkNewAuthorization checks a new authorized total: positive, within
@@ -615,7 +665,7 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, v any) bool {
 	var buf []byte
 	buf, err := readBody(r)
 	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "INVALID_REQUEST_PARAMETER", "body too large or unreadable")
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "body too large or unreadable")
 		return false
 	}
 	if len(buf) == 0 {

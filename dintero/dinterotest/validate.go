@@ -84,6 +84,11 @@ func checkOrder(o *order, rules sessionRules) *apiError {
 	if err := checkInt32("order.amount", *o.Amount); err != nil {
 		return err
 	}
+	if o.VATAmount != nil {
+		if err := checkInt32("order.vat_amount", *o.VATAmount); err != nil {
+			return err
+		}
+	}
 	if *o.Amount < 0 {
 		return badRequest("order.amount must not be negative")
 	}
@@ -167,6 +172,9 @@ func configurationRules(raw json.RawMessage, o *order) (sessionRules, *apiError)
 		json.Unmarshal(raw, &products)
 		_, ok = products[product]
 		return ok
+	}
+	if enabled("instabank") && len(o.Items) == 0 {
+		return rules, badRequest("order.items are required with Instabank") // N:16-19
 	}
 	if (enabled("instabank") || enabled("collector")) && !o.PartialPayment {
 		rules.itemsNeedLineIDs = true
