@@ -77,7 +77,10 @@ func newWorld(t testing.TB, opts ...func(*worldOption)) *world {
 	}
 	w := &world{t: t, clock: &fakeClock{}}
 	w.store = wctest.NewServer()
-	w.dt = dinterotest.NewServer(dinterotest.WithCallbackSecret([]byte(callbackSecret)))
+	// A balancing line in these tests only ever balances rounding: a
+	// larger one would hide a line the engine left out.
+	w.dt = dinterotest.NewServer(dinterotest.WithCallbackSecret([]byte(callbackSecret)),
+		dinterotest.WithChoices(dinterotest.Choices{RoundingLineLimit: 10}))
 	fast := time.Millisecond
 	var err error
 	w.wc, err = w.store.Client(woocommerce.WithRetry(woocommerce.RetryPolicy{MinWait: fast, MaxWait: 5 * fast}))
