@@ -3,6 +3,7 @@ package ordermgmt_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -236,5 +237,54 @@ func TestRefusedRefundDoesNotBlockTheNext(t *testing.T) {
 	}
 	if n := len(w.store.Refunds(o.ID)); n != 1 {
 		t.Errorf("%d refund records, want 1", n)
+	}
+}
+
+// TestLinesFollowTheSessionsIDs: a session made before line ids were
+// stored (or by an older dinterowoo, which named products by item id)
+// named its lines differently from the plugin's first choice. Captures
+// and refunds name the lines as the transaction has them.
+func TestLinesFollowTheSessionsIDs(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	o := w.store.SeedOrder(nokOrder())
+	session, err := ordermgmt.SessionOrder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := map[string]bool{}
+	for i, it := range session.Items {
+		id := fmt.Sprint(o.LineItems[i].ID) // item ids, as older versions sent
+		session.Items[i].LineID, old[id] = id, true
+		if it.LineID == id {
+			t.Fatalf("the test needs ids that differ: %s", id)
+		}
+	}
+	w.paySession(session, dinterotest.Authorized)
+	o = w.order(o)
+	if _, err := w.engine.Capture(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	tx := w.tx(o)
+	capture := lastSuccess(tx, dintero.EventCapture)
+	if tx.Status != dintero.StatusCaptured || capture == nil {
+		t.Fatalf("capture: %s %+v", tx.Status, tx.Events)
+	}
+	named := 0
+	for _, it := range capture.Items {
+		if old[it.LineID] {
+			named++
+		}
+	}
+	if named != len(o.LineItems) {
+		t.Errorf("the capture names %d of %d product lines by the session's ids: %+v", named, len(o.LineItems), capture.Items)
+	}
+	res, err := w.engine.Refund(ctx, o.ID, ordermgmt.RefundRequest{Items: []ordermgmt.RefundItem{{ItemID: o.LineItems[1].ID, Quantity: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := refundEvent(t, w.tx(o), res.Reference); len(e.Items) != 1 || e.Items[0].LineID != fmt.Sprint(o.LineItems[1].ID) {
+		t.Errorf("refund items %+v", e.Items)
 	}
 }

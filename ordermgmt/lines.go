@@ -60,6 +60,9 @@ type Line struct {
 	// ref is the item's "id" for Dintero: the SKU, else the product or
 	// variation id, as the plugin sends it; the item id for other lines.
 	ref string
+	// alts are the other ids a session may have named the line by, in the
+	// plugin's order of preference (see alignTo).
+	alts []string
 
 	RefundedQuantity    int64
 	RefundedGross       int64
@@ -113,6 +116,13 @@ func (ls *Lines) Find(itemID int64) *Line {
 //     method_id:instance_id;
 //   - several shipping lines: each item's MetaLineID, else
 //     method_id:instance_id.
+//
+// Those are the plugin's first choices. Before a capture or refund the
+// engine checks them against the lines the transaction has, and a line
+// that is not among them takes the first of its other ids that is (the
+// SKU, a product id, the item id, another stored shipping id): a session
+// made by other software, or before the plugin stored line ids, is matched
+// too, and Dintero is never sent a line it does not have when one fits.
 func NewLines(o *woocommerce.Order, refunds []*woocommerce.Refund) (*Lines, error) {
 	cur, err := money.Lookup(o.Currency)
 	if err != nil {
@@ -147,33 +157,40 @@ func NewLines(o *woocommerce.Order, refunds []*woocommerce.Refund) (*Lines, erro
 		ls.Lines = append(ls.Lines, l)
 		return nil
 	}
-	for _, it := range o.LineItems {
-		ref := productRef(it)
-		lineID := ref
-		if m, ok := woocommerce.FindMeta(it.MetaData, MetaLineID); ok && m.StringValue() != "" {
-			lineID = m.StringValue()
+	// addWithIDs adds a line named by the first of ids; the others are its
+	// alternatives.
+	addWithIDs := func(kind LineKind, id int64, ids []string, desc string, qty int64, total, totalTax decimal.Decimal, taxes []woocommerce.Tax) error {
+		ids = distinctIDs(ids)
+		if err := add(kind, id, ids[0], desc, qty, total, totalTax, taxes); err != nil {
+			return err
 		}
+		ls.Lines[len(ls.Lines)-1].alts = ids[1:]
+		return nil
+	}
+	for _, it := range o.LineItems {
 		if !it.Quantity.IsInteger() {
 			return nil, fmt.Errorf("ordermgmt: item %d has a fractional quantity %s", it.ID, it.Quantity)
 		}
-		if err := add(ProductLine, it.ID, lineID, it.Name, it.Quantity.IntPart(), it.Total, it.TotalTax, it.Taxes); err != nil {
+		ids := []string{metaString(it.MetaData, MetaLineID)}
+		ids = append(ids, productIDs(it)...)
+		if err := addWithIDs(ProductLine, it.ID, ids, it.Name, it.Quantity.IntPart(), it.Total, it.TotalTax, it.Taxes); err != nil {
 			return nil, err
 		}
-		ls.Lines[len(ls.Lines)-1].ref = ref
+		ls.Lines[len(ls.Lines)-1].ref = productIDs(it)[0]
 	}
 	feeIDs := map[string]bool{}
 	for _, f := range o.FeeLines {
-		lineID := f.Name
-		if feeIDs[lineID] {
-			lineID = f.Name + ":" + strconv.FormatInt(f.ID, 10)
+		ids := []string{f.Name, f.Name + ":" + strconv.FormatInt(f.ID, 10)}
+		if feeIDs[f.Name] {
+			ids = ids[1:] // Dintero would refuse the name twice
 		}
-		feeIDs[lineID] = true
-		if err := add(FeeLine, f.ID, lineID, f.Name, 0, f.Total, f.TotalTax, f.Taxes); err != nil {
+		feeIDs[f.Name] = true
+		if err := addWithIDs(FeeLine, f.ID, ids, f.Name, 0, f.Total, f.TotalTax, f.Taxes); err != nil {
 			return nil, err
 		}
 	}
 	for _, sh := range o.ShippingLines {
-		if err := add(ShippingLine, sh.ID, shippingLineID(o, sh), sh.MethodTitle, 0, sh.Total, sh.TotalTax, sh.Taxes); err != nil {
+		if err := addWithIDs(ShippingLine, sh.ID, shippingLineIDs(o, sh), sh.MethodTitle, 0, sh.Total, sh.TotalTax, sh.Taxes); err != nil {
 			return nil, err
 		}
 	}
@@ -185,47 +202,91 @@ func NewLines(o *woocommerce.Order, refunds []*woocommerce.Refund) (*Lines, erro
 	return ls, nil
 }
 
-// productRef is a product's "id" for Dintero, and its line id on orders
+// productIDs are a product's "id" for Dintero, and its line ids on orders
 // from before line ids were stored: the SKU, else the variation or product
 // id (the plugin's get_sku() ?: get_id()), else, for a product deleted
-// since, the item id.
-func productRef(it woocommerce.LineItem) string {
-	switch {
-	case strings.TrimSpace(it.SKU) != "":
-		return it.SKU
-	case it.VariationID != 0:
-		return strconv.FormatInt(it.VariationID, 10)
-	case it.ProductID != 0:
-		return strconv.FormatInt(it.ProductID, 10)
+// since, the item id. The first is the plugin's choice.
+func productIDs(it woocommerce.LineItem) []string {
+	var ids []string
+	if sku := strings.TrimSpace(it.SKU); sku != "" {
+		ids = append(ids, sku)
 	}
-	return strconv.FormatInt(it.ID, 10)
+	for _, id := range []int64{it.VariationID, it.ProductID, it.ID} {
+		if id != 0 {
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
+	}
+	return distinctIDs(ids)
 }
 
-// shippingLineID is the line id of a shipping line as the plugin chooses
-// it (see NewLines): for a single shipping line the order's stored id
-// comes first, because for a pick-up point the item's own id names only
-// the rate.
-func shippingLineID(o *woocommerce.Order, sh woocommerce.ShippingLine) string {
-	stored := func(key string) string {
-		if m, ok := o.Meta(key); ok {
-			return strings.TrimSpace(m.StringValue())
+// shippingLineIDs are the ids a shipping line may have had in the session,
+// the plugin's choice first (see NewLines): for a single shipping line the
+// order's stored ids come first, because for a pick-up point the item's
+// own id names only the rate.
+func shippingLineIDs(o *woocommerce.Order, sh woocommerce.ShippingLine) []string {
+	item := metaString(sh.MetaData, MetaLineID)
+	methodInstance := sh.MethodID + ":" + sh.InstanceID
+	if len(o.ShippingLines) != 1 {
+		return []string{item, methodInstance}
+	}
+	return []string{metaString(o.MetaData, MetaShippingLineID), metaString(o.MetaData, metaShippingID), item, methodInstance}
+}
+
+// metaString is a meta value as a trimmed string ("" when absent).
+func metaString(meta []woocommerce.Meta, key string) string {
+	if m, ok := woocommerce.FindMeta(meta, key); ok {
+		return strings.TrimSpace(m.StringValue())
+	}
+	return ""
+}
+
+// distinctIDs drops empty and repeated ids, keeping the order; it never
+// returns an empty list, so a line always has an id.
+func distinctIDs(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
 		}
-		return ""
 	}
-	item := ""
-	if m, ok := woocommerce.FindMeta(sh.MetaData, MetaLineID); ok {
-		item = strings.TrimSpace(m.StringValue())
+	if len(out) == 0 {
+		out = []string{":"}
 	}
-	candidates := []string{item}
-	if len(o.ShippingLines) == 1 {
-		candidates = []string{stored(MetaShippingLineID), stored(metaShippingID), item}
+	return out
+}
+
+// alignTo names every line by an id the transaction has, when the plugin's
+// choice is not among them but one of the line's other ids is: a session
+// made before line ids were stored, or by another version of the plugin or
+// of this package, named its lines differently, and Dintero refuses a line
+// it does not have. Lines already named by an id the transaction has are
+// left alone, and no two lines take the same id.
+func (ls *Lines) alignTo(items []dintero.Item) {
+	has := map[string]bool{}
+	for _, it := range items {
+		has[it.LineID] = true
 	}
-	for _, id := range candidates {
-		if id != "" {
-			return id
+	if len(has) == 0 {
+		return
+	}
+	taken := map[string]bool{}
+	var unmatched []*Line
+	for _, l := range ls.Lines {
+		if has[l.LineID] && !taken[l.LineID] {
+			taken[l.LineID] = true
+		} else {
+			unmatched = append(unmatched, l)
 		}
 	}
-	return sh.MethodID + ":" + sh.InstanceID
+	for _, l := range unmatched {
+		for _, alt := range l.alts {
+			if has[alt] && !taken[alt] {
+				l.LineID = alt
+				taken[alt] = true
+				break
+			}
+		}
+	}
 }
 
 // subtract counts a refund record's item copies against their lines.
@@ -393,8 +454,8 @@ func (l *Line) item(quantity, gross, tax int64) dintero.Item {
 // CaptureItems are the Dintero lines for capturing amount: every line with
 // what is left of it after refunds and after what was already captured of
 // it (captured, by line id), negative gift-card lines included, and, only
-// if those do not add up to amount, one balancing rounding-fee line. A line partly captured goes with its
-// tax in proportion.
+// if those do not add up to amount, one balancing rounding-fee line. A
+// line partly captured goes with its tax in proportion.
 func (ls *Lines) CaptureItems(amount int64, captured map[string]int64) []dintero.Item {
 	var items []dintero.Item
 	sum := int64(0)

@@ -282,6 +282,7 @@ func PlanState(st State, s Settings) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	ls.alignTo(tx.Items)
 	cur := ls.Currency
 	total, err := cur.ToMinor(o.Total)
 	if err != nil {

@@ -206,6 +206,7 @@ func (e *Engine) prepareRefund(ctx context.Context, orderID int64, req RefundReq
 	if err != nil {
 		return nil, err
 	}
+	ls.alignTo(st.Transaction.Items)
 	total, err := ls.Currency.ToMinor(o.Total)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package ordermgmt
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
@@ -65,5 +66,32 @@ func TestRefundItemsAddUpWithARoundingLine(t *testing.T) {
 				t.Errorf("%s: lines %v, want %v", tt.name, ids, tt.lines)
 			}
 		}
+	}
+}
+
+// TestAlignToTakesEachIDOnce: lines follow the transaction's ids, and two
+// lines never end up with one id.
+func TestAlignToTakesEachIDOnce(t *testing.T) {
+	dec := decimal.RequireFromString
+	order := &woocommerce.Order{Currency: "NOK", LineItems: []woocommerce.LineItem{
+		{ID: 11, Name: "A", SKU: "S", ProductID: 7, Quantity: dec("1"), Total: dec("1")},
+		{ID: 12, Name: "B", SKU: "S", ProductID: 7, Quantity: dec("1"), Total: dec("1")},
+		{ID: 13, Name: "C", ProductID: 8, Quantity: dec("1"), Total: dec("1"),
+			MetaData: []woocommerce.Meta{woocommerce.MetaString(MetaLineID, "cart-key")}},
+	}}
+	ls, err := NewLines(order, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls.alignTo([]dintero.Item{{LineID: "12"}, {LineID: "S"}, {LineID: "8"}})
+	var got []string
+	for _, l := range ls.Lines {
+		got = append(got, l.LineID)
+	}
+	// A keeps "S" (the plugin's choice and the session's), B cannot take
+	// it again and follows its item id, C's cart key is unknown: its
+	// product id.
+	if want := []string{"S", "12", "8"}; !slices.Equal(got, want) {
+		t.Errorf("line ids %v, want %v", got, want)
 	}
 }
