@@ -86,7 +86,7 @@ func New(accountID, clientID, clientSecret string, opts ...Option) (*Client, err
 		http: transport.New(transport.Config{
 			HTTPClient: cfg.httpClient,
 			Logger:     cfg.logger,
-			Retry:      cfg.retry,
+			Retry:      transport.RetryPolicy(cfg.retry),
 		}),
 	}
 	c.tokens = newTokenSource(c, api, clientID, clientSecret, cfg.now)

@@ -5,8 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
-
-	"github.com/dinterowoo/dinterowoo/internal/transport"
 )
 
 // RetryPolicy says how often and how long the client retries. Reads and
@@ -14,7 +12,17 @@ import (
 // refunds and voids only when the connection could not be opened at all.
 // The zero value means the defaults (3 retries, 250ms doubling to 5s, with
 // jitter; Retry-After obeyed up to 30s); MaxRetries < 0 turns retries off.
-type RetryPolicy = transport.RetryPolicy
+type RetryPolicy struct {
+	// MaxRetries is the number of attempts after the first (default 3).
+	MaxRetries int
+	// MinWait is the first backoff (default 250ms); it doubles per attempt.
+	MinWait time.Duration
+	// MaxWait caps the exponential backoff (default 5s).
+	MaxWait time.Duration
+	// RetryAfterCap caps a server's Retry-After (default 30s), so that a
+	// server answering "Retry-After: 3600" cannot stall a caller for an hour.
+	RetryAfterCap time.Duration
+}
 
 // Option configures a Client in New.
 type Option func(*config) error

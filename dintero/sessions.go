@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/dinterowoo/dinterowoo/internal/money"
+	"github.com/dinterowoo/dinterowoo/money"
 )
 
 // SessionsService creates and manages checkout sessions: the payment page

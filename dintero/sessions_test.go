@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/dinterowoo/dinterowoo/internal/money"
+	"github.com/dinterowoo/dinterowoo/money"
 )
 
 func testOrder() Order {

@@ -61,7 +61,7 @@ func TestNoSecretsLeak(t *testing.T) {
 	ctx := context.Background()
 	clients := map[string]*woocommerce.Client{}
 	for name, mode := range map[string]woocommerce.AuthMode{"basic": woocommerce.AuthBasic, "query": woocommerce.AuthQueryString} {
-		c, err := woocommerce.New(store.URL, key, secret, woocommerce.WithAuth(mode), woocommerce.WithLogger(log), woocommerce.WithRetry(leakRetry))
+		c, err := woocommerce.New(store.URL, key, secret, woocommerce.WithAuth(mode), woocommerce.WithLogger(log), woocommerce.WithRetry(woocommerce.RetryPolicy(leakRetry)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func TestNoSecretsLeak(t *testing.T) {
 	}))
 	defer echo.Close()
 	for _, mode := range []woocommerce.AuthMode{woocommerce.AuthBasic, woocommerce.AuthQueryString} {
-		c, _ := woocommerce.New(echo.URL, key, secret, woocommerce.WithAuth(mode), woocommerce.WithLogger(log), woocommerce.WithRetry(leakRetry))
+		c, _ := woocommerce.New(echo.URL, key, secret, woocommerce.WithAuth(mode), woocommerce.WithLogger(log), woocommerce.WithRetry(woocommerce.RetryPolicy(leakRetry)))
 		_, _, err := c.Orders.Get(ctx, 1, nil)
 		note(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
-	"github.com/dinterowoo/dinterowoo/internal/money"
+	"github.com/dinterowoo/dinterowoo/money"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
 	"github.com/shopspring/decimal"
 )

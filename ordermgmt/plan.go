@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
-	"github.com/dinterowoo/dinterowoo/internal/money"
+	"github.com/dinterowoo/dinterowoo/money"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
 )
 

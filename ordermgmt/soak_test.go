@@ -79,7 +79,7 @@ func (s *soak) newEngine() *ordermgmt.Engine {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	dc, err := s.dt.Client(dintero.WithRetry(fast), dintero.WithHTTPClient(&http.Client{Transport: crashTransport{}}))
+	dc, err := s.dt.Client(dintero.WithRetry(dintero.RetryPolicy(fast)), dintero.WithHTTPClient(&http.Client{Transport: crashTransport{}}))
 	if err != nil {
 		s.t.Fatal(err)
 	}

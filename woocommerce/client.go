@@ -76,7 +76,7 @@ func New(storeURL, key, secret string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{store: u, prefix: strings.Trim(cfg.prefix, "/"), queryMode: cfg.queryRouting, auth: cfg.auth,
 		key: key, secret: secret, userAgent: cfg.userAgent,
-		http: transport.New(transport.Config{HTTPClient: cfg.httpClient, Logger: cfg.logger, Retry: cfg.retry})}
+		http: transport.New(transport.Config{HTTPClient: cfg.httpClient, Logger: cfg.logger, Retry: transport.RetryPolicy(cfg.retry)})}
 	if c.auth == AuthAuto {
 		c.auth = AuthBasic
 		if u.Scheme == "http" {

@@ -5,8 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
-
-	"github.com/dinterowoo/dinterowoo/internal/transport"
 )
 
 // AuthMode is how the client authenticates.
@@ -31,7 +29,17 @@ const (
 // updates are retried on transport errors, 429, 502, 503 and 504; refund
 // creates only when the connection could not be opened. The zero value
 // means the defaults; MaxRetries < 0 turns retries off.
-type RetryPolicy = transport.RetryPolicy
+type RetryPolicy struct {
+	// MaxRetries is the number of attempts after the first (default 3).
+	MaxRetries int
+	// MinWait is the first backoff (default 250ms); it doubles per attempt.
+	MinWait time.Duration
+	// MaxWait caps the exponential backoff (default 5s).
+	MaxWait time.Duration
+	// RetryAfterCap caps a server's Retry-After (default 30s), so that a
+	// server answering "Retry-After: 3600" cannot stall a caller for an hour.
+	RetryAfterCap time.Duration
+}
 
 // Option configures a Client in New.
 type Option func(*config) error

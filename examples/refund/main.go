@@ -26,7 +26,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dinterowoo/dinterowoo/internal/money"
+	"github.com/dinterowoo/dinterowoo/money"
 	"github.com/dinterowoo/dinterowoo/ordermgmt"
 	"github.com/shopspring/decimal"
 )
