@@ -1,0 +1,270 @@
+// Command audit puts a WooCommerce store's books and its Dintero account's
+// side by side: orders completed and never captured, refunds recorded and
+// never made, captures made in Dintero's Backoffice, authorizations about
+// to expire, and more (ordermgmt.FindingKinds). It changes nothing unless
+// asked to reconcile.
+//
+//	go run ./examples/audit -demo -html report.html
+//	WC_URL=… WC_KEY=… WC_SECRET=… DINTERO_ACCOUNT_ID=… DINTERO_CLIENT_ID=… DINTERO_CLIENT_SECRET=… \
+//	    go run ./examples/audit -from 2026-11-01 -csv audit.csv -html report.html
+//
+// A progress bar goes to stderr when it is a terminal; the summary goes to
+// stdout. -csv, -jsonl and -html write the entries; -reconcile shows what
+// Reconcile would do for each order that needs it and, once confirmed (or
+// with -yes), does it.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/ordermgmt"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+)
+
+// config is what the flags ask for.
+type config struct {
+	demo, byModified, reconcile, yes bool
+	from, to                         time.Time
+	concurrency                      int
+	csvPath, jsonlPath, htmlPath     string
+	adminURL                         string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "audit:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &config{}
+	var from, to string
+	fs.BoolVar(&c.demo, "demo", false, "audit in-process servers seeded with every kind of finding")
+	fs.StringVar(&from, "from", "", "orders created (or modified, with -modified) from this day or time (YYYY-MM-DD or RFC 3339)")
+	fs.StringVar(&to, "to", "", "orders created (or modified) until this day or time, inclusive")
+	fs.BoolVar(&c.byModified, "modified", false, "select orders by modification time instead of creation")
+	fs.IntVar(&c.concurrency, "concurrency", 4, "orders read at once")
+	fs.StringVar(&c.csvPath, "csv", "", "write the entries as CSV, one row per finding, to this file")
+	fs.StringVar(&c.jsonlPath, "jsonl", "", "write the entries as JSON Lines to this file")
+	fs.StringVar(&c.htmlPath, "html", "", "write a self-contained HTML report to this file")
+	fs.StringVar(&c.adminURL, "admin", "", "the store's wp-admin URL, for links to orders (default: $WC_URL/wp-admin)")
+	fs.BoolVar(&c.reconcile, "reconcile", false, "show the plans and, once confirmed, reconcile the orders that have one")
+	fs.BoolVar(&c.yes, "yes", false, "with -reconcile: do not ask")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.from, err = parseDay(from, false); err != nil {
+		return nil, fmt.Errorf("-from: %w", err)
+	}
+	if c.to, err = parseDay(to, true); err != nil {
+		return nil, fmt.Errorf("-to: %w", err)
+	}
+	if !c.from.IsZero() && !c.to.IsZero() && c.to.Before(c.from) {
+		return nil, errors.New("-to is before -from")
+	}
+	if c.concurrency < 1 || c.concurrency > 64 {
+		return nil, errors.New("-concurrency must be 1 to 64")
+	}
+	return c, nil
+}
+
+// parseDay reads a day (the whole day when it ends a range) or a time.
+func parseDay(s string, end bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not YYYY-MM-DD or RFC 3339", s)
+	}
+	if end {
+		t = t.Add(24*time.Hour - time.Nanosecond)
+	}
+	return t, nil
+}
+
+// setup is the store and account to audit: the demo, or the real ones
+// named by the environment.
+func setup(ctx context.Context, c *config) (wc *woocommerce.Client, engine *ordermgmt.Engine, adminURL string, closeFn func(), err error) {
+	if c.demo {
+		d, err := newDemo(ctx)
+		if err != nil {
+			return nil, nil, "", nil, err
+		}
+		return d.wc, d.engine, d.store.URL + "/wp-admin", d.close, nil
+	}
+	get := os.Getenv
+	for _, k := range []string{"WC_URL", "WC_KEY", "WC_SECRET", "DINTERO_ACCOUNT_ID", "DINTERO_CLIENT_ID", "DINTERO_CLIENT_SECRET"} {
+		if get(k) == "" {
+			return nil, nil, "", nil, fmt.Errorf("%s is not set (or use -demo)", k)
+		}
+	}
+	if wc, err = woocommerce.New(get("WC_URL"), get("WC_KEY"), get("WC_SECRET")); err != nil {
+		return nil, nil, "", nil, err
+	}
+	dc, err := dintero.New(get("DINTERO_ACCOUNT_ID"), get("DINTERO_CLIENT_ID"), get("DINTERO_CLIENT_SECRET"))
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	if engine, err = ordermgmt.New(wc, dc); err != nil {
+		return nil, nil, "", nil, err
+	}
+	return wc, engine, strings.TrimSuffix(get("WC_URL"), "/") + "/wp-admin", func() {}, nil
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	wc, engine, adminURL, closeFn, err := setup(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	if c.adminURL != "" {
+		adminURL = strings.TrimSuffix(c.adminURL, "/")
+	}
+
+	bar := newProgress(stderr, countOrders(ctx, wc, c))
+	var entries []*ordermgmt.AuditEntry
+	var sum ordermgmt.AuditSummary
+	started := time.Now()
+	opts := ordermgmt.AuditOptions{From: c.from, To: c.to, ByModified: c.byModified, Concurrency: c.concurrency}
+	for entry, err := range engine.Audit(ctx, opts) {
+		if err != nil {
+			bar.done()
+			return err
+		}
+		entries = append(entries, entry)
+		sum.Add(entry)
+		bar.step(len(entry.Findings))
+	}
+	bar.done()
+
+	rep := &report{Entries: entries, Summary: &sum, AdminURL: adminURL, Generated: time.Now().UTC(),
+		From: c.from, To: c.to, ByModified: c.byModified, Took: time.Since(started)}
+	for _, out := range []struct {
+		path  string
+		write func(io.Writer) error
+	}{{c.csvPath, rep.writeCSV}, {c.jsonlPath, rep.writeJSONL}, {c.htmlPath, rep.writeHTML}} {
+		if out.path == "" {
+			continue
+		}
+		if err := writeFile(out.path, out.write); err != nil {
+			return err
+		}
+	}
+	rep.writeSummary(stdout)
+	for _, p := range []string{c.csvPath, c.jsonlPath, c.htmlPath} {
+		if p != "" {
+			fmt.Fprintf(stdout, "wrote %s\n", p)
+		}
+	}
+	if c.reconcile {
+		return reconcile(ctx, engine, entries, c.yes, stdin, stdout)
+	}
+	return nil
+}
+
+// countOrders asks the store how many orders the range holds, for the
+// progress bar (one call; 0 when unknown).
+func countOrders(ctx context.Context, wc *woocommerce.Client, c *config) int {
+	opts := &woocommerce.OrderListOptions{PerPage: 1, Fields: []string{"id"}}
+	if c.byModified {
+		opts.ModifiedAfter, opts.ModifiedBefore = c.from, c.to
+	} else {
+		opts.After, opts.Before = c.from, c.to
+	}
+	_, resp, err := wc.Orders.List(ctx, opts)
+	if err != nil {
+		return 0
+	}
+	return resp.Total
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := write(w); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// reconcile shows each plan and, once confirmed, runs Reconcile on the
+// orders that have one.
+func reconcile(ctx context.Context, engine *ordermgmt.Engine, entries []*ordermgmt.AuditEntry, yes bool, stdin io.Reader, stdout io.Writer) error {
+	var todo []*ordermgmt.AuditEntry
+	for _, e := range entries {
+		if e.OrderID != 0 && len(e.Plan) > 0 && e.Err == "" {
+			todo = append(todo, e)
+		}
+	}
+	if len(todo) == 0 {
+		fmt.Fprintln(stdout, "Nothing to reconcile.")
+		return nil
+	}
+	fmt.Fprintf(stdout, "\nReconcile would act on %d orders:\n", len(todo))
+	for _, e := range todo {
+		fmt.Fprintf(stdout, "  order %d: %s\n", e.OrderID, strings.Join(e.Plan, "; "))
+	}
+	if !yes {
+		fmt.Fprint(stdout, "Run Reconcile on these orders? [y/N] ")
+		answer, _ := bufio.NewReader(stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			fmt.Fprintln(stdout, "Nothing done.")
+			return nil
+		}
+	}
+	failed := 0
+	for _, e := range todo {
+		res, err := engine.Reconcile(ctx, e.OrderID)
+		switch {
+		case errors.Is(err, ordermgmt.ErrTransactionMismatch) || errors.Is(err, ordermgmt.ErrAuthorizationMismatch):
+			// Reconcile noted it on the order; a person takes it from here.
+			fmt.Fprintf(stdout, "  order %d: noted on the order, no money moved: %v\n", e.OrderID, err)
+		case err != nil:
+			failed++
+			fmt.Fprintf(stdout, "  order %d: %v\n", e.OrderID, err)
+		default:
+			var done []string
+			for _, a := range res.Done {
+				done = append(done, a.String())
+			}
+			fmt.Fprintf(stdout, "  order %d: done %s\n", e.OrderID, strings.Join(slices.Compact(done), "; "))
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d orders could not be reconciled", failed, len(todo))
+	}
+	return nil
+}
