@@ -583,9 +583,6 @@ func (e *Engine) auditLooseTransactions(ctx context.Context, opts AuditOptions, 
 		list := &dintero.ListOptions{Limit: 100, CreatedFrom: opts.From, CreatedTo: opts.To,
 			Statuses: []dintero.Status{dintero.StatusAuthorized, dintero.StatusOnHold, dintero.StatusCaptured,
 				dintero.StatusPartiallyCaptured, dintero.StatusPartiallyCapturedRefunded, dintero.StatusPartiallyRefunded, dintero.StatusRefunded}}
-		if opts.ByModified {
-			list.CreatedFrom, list.CreatedTo = time.Time{}, opts.To
-		}
 		for tx, err := range e.dt.Transactions.ListIter(ctx, list) {
 			if err != nil {
 				yield(nil, err)

@@ -95,6 +95,7 @@ func (s *Server) pay(sessionID string, outcome Outcome, opts PayOptions) (*trans
 		st.tx.Status = stAuthorized
 		s.apply(st, pendingOp{requestID: uuid(), kind: evCapture, amount: tx.Amount, items: tx.Items}, "")
 	}
+	st.pos = len(s.txOrder)
 	s.txs[tx.ID] = st
 	s.txOrder = append(s.txOrder, tx.ID)
 	sess.TransactionID = tx.ID

@@ -58,6 +58,7 @@ type Server struct {
 
 type txState struct {
 	tx          *transaction
+	pos         int // in txOrder
 	callbackURL string
 	pending     []pendingOp
 	// lagging is what reads return until lagUntil (Fault.VisibleAfter):

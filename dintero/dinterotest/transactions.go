@@ -70,24 +70,20 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, _ *Fault) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	after := q.Get("starting_after")
-	if after != "" {
-		if _, ok := s.txs[after]; !ok {
+	start := len(s.txOrder) - 1
+	if after := q.Get("starting_after"); after != "" {
+		st, ok := s.txs[after]
+		if !ok {
 			writeError(w, http.StatusBadRequest, "INVALID_REQUEST_PARAMETER", "starting_after is not a known transaction")
 			return
 		}
+		start = st.pos - 1
 	}
 	page := []*transaction{}
-	started := after == ""
 	now := s.cfg.now()
 	// Newest first (dintero_spec.md §9: the order is not specified).
-	for i := len(s.txOrder) - 1; i >= 0 && len(page) < limit; i-- {
-		tx := s.txs[s.txOrder[i]].visible(now)
-		if !started {
-			started = tx.ID == after
-			continue
-		}
-		if match(tx) {
+	for i := start; i >= 0 && len(page) < limit; i-- {
+		if tx := s.txs[s.txOrder[i]].visible(now); match(tx) {
 			page = append(page, s.render(tx, q["includes"]))
 		}
 	}
