@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
@@ -256,7 +257,11 @@ func (e *Engine) Audit(ctx context.Context, opts AuditOptions) iter.Seq2[*AuditE
 	opts = opts.withDefaults()
 	return func(yield func(*AuditEntry, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
+		var wg sync.WaitGroup // the lister and the readers: none outlives the audit
+		defer func() {
+			cancel()
+			wg.Wait()
+		}()
 		list := &woocommerce.OrderListOptions{OrderBy: "id", Order: "asc", PerPage: 100, Fields: auditFields}
 		if opts.ByModified {
 			list.ModifiedAfter, list.ModifiedBefore = opts.From, opts.To
@@ -268,9 +273,12 @@ func (e *Engine) Audit(ctx context.Context, opts AuditOptions) iter.Seq2[*AuditE
 		// being read.
 		type job struct{ out chan *AuditEntry }
 		queue := make(chan job, opts.Concurrency)
+		slots := make(chan struct{}, opts.Concurrency) // orders being read
 		listErr := make(chan error, 1)
 		held := map[string]bool{} // transaction ids orders hold; read after the queue is drained
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			defer close(queue)
 			for o, err := range e.wc.Orders.ListIter(ctx, list) {
 				if err != nil {
@@ -282,12 +290,24 @@ func (e *Engine) Audit(ctx context.Context, opts AuditOptions) iter.Seq2[*AuditE
 				}
 				j := job{out: make(chan *AuditEntry, 1)}
 				select {
-				case queue <- j:
+				case slots <- struct{}{}:
 				case <-ctx.Done():
 					listErr <- ctx.Err()
 					return
 				}
-				go func() { j.out <- e.auditOrder(ctx, o, opts) }()
+				select {
+				case queue <- j:
+				case <-ctx.Done():
+					<-slots
+					listErr <- ctx.Err()
+					return
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-slots }()
+					j.out <- e.auditOrder(ctx, o, opts)
+				}()
 			}
 			listErr <- nil
 		}()
@@ -440,13 +460,20 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 			PendingVoid: tx.PendingAmount(dintero.EventVoid), Created: tx.CreatedAt, MerchantReference: tx.MerchantReference}
 		d.AuthorizationExpires = authorizationExpires(tx, opts.AuthorizationLifetime)
 		entry.Dintero = d
-		e.judge(entry, o, tx, d, cur, viaDintero, now, opts, add)
 	}
 
 	p, err := e.plan(ctx, st)
 	if err != nil {
 		entry.Err = "planning: " + err.Error()
 		return entry
+	}
+	if tx != nil {
+		// A Swish order cancelled is refunded, not voided, with no
+		// record in the store: that refund is expected.
+		if ev := tx.FindEvent(dintero.EventRefund, cancelReference(o.ID)); ev != nil && ev.Event == dintero.EventRefund {
+			viaDintero += ev.Amount
+		}
+		e.judge(entry, o, tx, entry.Dintero, cur, viaDintero, p, now, opts, add)
 	}
 	for _, a := range p.Actions {
 		if d := describeAction(a, cur); d != "" {
@@ -498,15 +525,32 @@ func describeAction(a Action, cur money.Currency) string {
 
 // judge adds the findings that compare the two books.
 func (e *Engine) judge(entry *AuditEntry, o *woocommerce.Order, tx *dintero.Transaction, d *DinteroBook, cur money.Currency,
-	viaDintero int64, now time.Time, opts AuditOptions, add func(FindingKind, Severity, string, ...any)) {
+	viaDintero int64, p *Plan, now time.Time, opts AuditOptions, add func(FindingKind, Severity, string, ...any)) {
 	s := &e.settings
 	f := cur.Format
 	woo := entry.Woo
 	uncaptured := d.Authorized - d.Captured - d.PendingCapture
 	authorized := tx.Status == dintero.StatusAuthorized || tx.Status == dintero.StatusPartiallyCaptured
+	// What Reconcile would capture, or has sent and may still land: the
+	// engine's own view of what the store wants captured (an authorized
+	// rest that refunds before capture made unwanted is not missing).
+	var toCapture int64
+	for _, a := range p.Actions {
+		if a.Kind == ActCapture {
+			toCapture += a.Amount
+		}
+	}
+	for _, w := range p.Waiting {
+		if w.Action.Kind == ActCapture {
+			toCapture += w.Action.Amount
+		}
+	}
+	if toCapture == 0 && tx.Status == dintero.StatusAuthorized && d.Captured == 0 && d.PendingCapture == 0 {
+		toCapture = uncaptured // blocked plans capture nothing, yet nothing was taken
+	}
 	switch {
-	case s.isCapture(o.Status) && authorized && uncaptured > 0:
-		add(FindingCompletedNotCaptured, SeverityError, "the order is %s and %s is authorized and not captured", o.Status, f(uncaptured))
+	case s.isCapture(o.Status) && authorized && toCapture > 0:
+		add(FindingCompletedNotCaptured, SeverityError, "the order is %s and %s is authorized and not captured", o.Status, f(toCapture))
 	case s.isCancel(o.Status) && d.Captured-d.Refunded-d.PendingRefund > 0:
 		add(FindingCancelledButCaptured, SeverityError, "the order is %s and %s captured is not refunded", o.Status, f(d.Captured-d.Refunded-d.PendingRefund))
 	case d.Captured > 0 && !s.isCapture(o.Status) && !s.isCancel(o.Status) && !s.isRefund(o.Status):
