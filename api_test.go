@@ -66,14 +66,18 @@ func (w *apiWalker) typ(t types.Type) {
 			w.leaks = append(w.leaks, w.where+" exposes "+pkg.Path()+"."+t.Obj().Name())
 			return
 		}
-		for i := range t.NumMethods() {
-			if m := t.Method(i); m.Exported() {
+		// The method set of *T holds the promoted methods too, those of an
+		// unexported embedded field included.
+		ms := types.NewMethodSet(types.NewPointer(t))
+		for i := range ms.Len() {
+			if m := ms.At(i).Obj(); m.Exported() {
 				w.typ(m.Type())
 			}
 		}
 		for i := range t.TypeArgs().Len() {
 			w.typ(t.TypeArgs().At(i))
 		}
+		w.typeParams(t.TypeParams())
 		w.typ(t.Underlying())
 	case *types.Alias:
 		w.typ(types.Unalias(t))
@@ -95,6 +99,7 @@ func (w *apiWalker) typ(t types.Type) {
 	case *types.Chan:
 		w.typ(t.Elem())
 	case *types.Signature:
+		w.typeParams(t.TypeParams())
 		w.typ(t.Params())
 		w.typ(t.Results())
 	case *types.Tuple:
@@ -107,5 +112,19 @@ func (w *apiWalker) typ(t types.Type) {
 				w.typ(m.Type())
 			}
 		}
+		for i := range t.NumEmbeddeds() {
+			w.typ(t.EmbeddedType(i))
+		}
+	case *types.Union:
+		for i := range t.Len() {
+			w.typ(t.Term(i).Type())
+		}
+	}
+}
+
+// typeParams walks the constraints of type parameters.
+func (w *apiWalker) typeParams(tps *types.TypeParamList) {
+	for i := range tps.Len() {
+		w.typ(tps.At(i).Constraint())
 	}
 }

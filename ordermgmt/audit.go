@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,6 +60,9 @@ const (
 	// FindingOrderWithoutTransaction: an order in a paid status, paid with
 	// Dintero, with no transaction id.
 	FindingOrderWithoutTransaction FindingKind = "order_without_transaction"
+	// FindingCurrencyMismatch: the order and its transaction are in
+	// different currencies; their amounts are not compared.
+	FindingCurrencyMismatch FindingKind = "currency_mismatch"
 	// FindingTransactionMismatch: the order's transaction_id names a
 	// payment made for another order (TransactionBelongs); nothing is
 	// read further and no money may move for it.
@@ -68,7 +72,7 @@ const (
 // FindingKinds lists every kind, in the order reports show them.
 func FindingKinds() []FindingKind {
 	return []FindingKind{FindingCompletedNotCaptured, FindingCancelledButCaptured, FindingTotalAboveAuthorized,
-		FindingTransactionMismatch, FindingRefundMismatch, FindingRefundInDoubt, FindingAuthorizationExpiring,
+		FindingTransactionMismatch, FindingCurrencyMismatch, FindingRefundMismatch, FindingRefundInDoubt, FindingAuthorizationExpiring,
 		FindingAwaitingAuthorization, FindingTransactionWithoutOrder, FindingOrderWithoutTransaction,
 		FindingCapturedNotCompleted, FindingManualRefund}
 }
@@ -97,6 +101,18 @@ func (s Severity) String() string {
 
 // MarshalText writes the severity's name.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity's name, so that exported entries can be
+// read back.
+func (s *Severity) UnmarshalText(b []byte) error {
+	for _, v := range []Severity{SeverityInfo, SeverityWarning, SeverityError} {
+		if string(b) == v.String() {
+			*s = v
+			return nil
+		}
+	}
+	return fmt.Errorf("ordermgmt: unknown severity %q", b)
+}
 
 // Finding is one thing an audit found about an entry.
 type Finding struct {
@@ -134,10 +150,11 @@ type WooBook struct {
 }
 
 // DinteroBook is Dintero's side of an entry. Amounts are minor units of
-// Currency.
+// its own Currency (the entry's, unless FindingCurrencyMismatch).
 type DinteroBook struct {
 	TransactionID      string         `json:"transaction_id"`
 	Status             dintero.Status `json:"status"`
+	Currency           string         `json:"currency"`
 	PaymentProductType string         `json:"payment_product_type,omitempty"`
 	Authorized         int64          `json:"authorized"`
 	Captured           int64          `json:"captured"`
@@ -147,10 +164,11 @@ type DinteroBook struct {
 	PendingRefund  int64     `json:"pending_refund,omitempty"`
 	PendingVoid    int64     `json:"pending_void,omitempty"`
 	Created        time.Time `json:"created"`
-	// AuthorizationExpires is when the authorization ends: the time
-	// Dintero's transaction states (a provider's authorization_expiration),
-	// else the authorization plus AuditOptions.AuthorizationLifetime. Zero
-	// when nothing is authorized.
+	// AuthorizationExpires is when the authorization of what is not
+	// captured ends: the time Dintero's transaction states (a provider's
+	// authorization_expiration), else the authorization plus
+	// AuditOptions.AuthorizationLifetime. Zero when nothing authorized is
+	// left to capture.
 	AuthorizationExpires time.Time `json:"authorization_expires,omitzero"`
 	MerchantReference    string    `json:"merchant_reference,omitempty"`
 }
@@ -271,7 +289,10 @@ func (e *Engine) Audit(ctx context.Context, opts AuditOptions) iter.Seq2[*AuditE
 		// A bounded pipeline that keeps the list's order: each order gets
 		// a result channel, queued in order, with at most Concurrency
 		// being read.
-		type job struct{ out chan *AuditEntry }
+		type job struct {
+			out chan *AuditEntry
+			tx  string // the order's transaction id, held even if reading fails
+		}
 		queue := make(chan job, opts.Concurrency)
 		slots := make(chan struct{}, opts.Concurrency) // orders being read
 		listErr := make(chan error, 1)
@@ -288,7 +309,7 @@ func (e *Engine) Audit(ctx context.Context, opts AuditOptions) iter.Seq2[*AuditE
 				if o.PaymentMethod != e.settings.PaymentMethod {
 					continue
 				}
-				j := job{out: make(chan *AuditEntry, 1)}
+				j := job{out: make(chan *AuditEntry, 1), tx: o.TransactionID}
 				select {
 				case slots <- struct{}{}:
 				case <-ctx.Done():
@@ -313,15 +334,19 @@ func (e *Engine) Audit(ctx context.Context, opts AuditOptions) iter.Seq2[*AuditE
 		}()
 		for j := range queue {
 			entry := <-j.out
-			if entry.Dintero != nil {
-				held[entry.Dintero.TransactionID] = true
+			if ctx.Err() != nil {
+				break // the reads were cut short: the error says so, once
 			}
-			if entry.Woo != nil && entry.Woo.Transaction != "" {
-				held[entry.Woo.Transaction] = true
+			if j.tx != "" {
+				held[j.tx] = true
 			}
 			if !yield(entry, nil) {
 				return
 			}
+		}
+		if ctx.Err() != nil {
+			yield(nil, ctx.Err())
+			return
 		}
 		if err := <-listErr; err != nil {
 			yield(nil, err)
@@ -352,7 +377,12 @@ func (e *Engine) paidStatus(st woocommerce.Status) bool {
 // auditOrder reads one order's books and judges them.
 func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts AuditOptions) *AuditEntry {
 	entry := &AuditEntry{OrderID: o.ID, Number: o.Number, Currency: o.Currency}
+	woo := &WooBook{Status: o.Status, Created: o.DateCreated.Time, Modified: o.DateModified.Time, Transaction: o.TransactionID}
+	entry.Woo = woo
 	cur, err := money.Lookup(o.Currency)
+	if err == nil {
+		woo.Total, err = cur.ToMinor(o.Total)
+	}
 	if err != nil {
 		entry.Err = err.Error()
 		return entry
@@ -373,13 +403,6 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 		}
 		slices.SortFunc(st.Refunds, func(a, b *woocommerce.Refund) int { return int(a.ID - b.ID) })
 	}
-	total, err := cur.ToMinor(o.Total)
-	if err != nil {
-		entry.Err = err.Error()
-		return entry
-	}
-	woo := &WooBook{Status: o.Status, Total: total, Created: o.DateCreated.Time, Modified: o.DateModified.Time, Transaction: o.TransactionID}
-	entry.Woo = woo
 	if o.TransactionID != "" {
 		tx, _, err := e.dt.Transactions.Get(ctx, o.TransactionID, nil)
 		var apiErr *dintero.APIError
@@ -393,15 +416,28 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 			return entry
 		}
 	}
+	if mayHaveAutomaticRefund(st, &e.settings) {
+		// Only WooCommerce's note tells its automatic refund record from
+		// a full refund by hand in the same words, as the plan decides.
+		ns, _, err := e.wc.Notes.List(ctx, o.ID, woocommerce.NotesInternal)
+		if err != nil {
+			entry.Err = "reading notes: " + err.Error()
+			return entry
+		}
+		st.Notes = append([]*woocommerce.Note{}, ns...)
+	}
 	add := func(k FindingKind, sev Severity, format string, args ...any) {
 		entry.Findings = append(entry.Findings, Finding{Kind: k, Severity: sev, Message: fmt.Sprintf(format, args...)})
 	}
-	fmtMoney := cur.Format
+	f := cur.Format
+	tx := st.Transaction
 
 	// The store's refunds, by how the money went back.
+	s := &e.settings
 	refundedBefore := int64(0)
-	viaDintero := int64(0) // what the records say Dintero returned
-	tx := st.Transaction
+	viaDintero := int64(0) // what the records say went back through Dintero
+	byHand := int64(0)
+	doubtful := map[string]bool{}
 	for _, r := range st.Refunds {
 		a, err := cur.ToMinor(r.Amount)
 		if err != nil {
@@ -412,28 +448,33 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 		switch {
 		case marked(r):
 			ar.Via = "dintero"
-			ar.Confirmed = tx != nil && tx.FindEvent(dintero.EventRefund, RefundReference(o.ID, r.ID)) != nil
+			ref := RefundReference(o.ID, r.ID)
+			ar.Confirmed = tx != nil && tx.FindEvent(dintero.EventRefund, ref) != nil
 			if ar.Confirmed {
 				viaDintero += a
 			} else {
-				add(FindingRefundInDoubt, SeverityWarning, "refund record %d of %s is not confirmed at Dintero", r.ID, fmtMoney(a))
+				doubtful[ref] = true
+				add(FindingRefundInDoubt, SeverityWarning, "refund record %d of %s is not confirmed at Dintero", r.ID, f(a))
 			}
-		case automaticRefund(r, a, refundedBefore, total, &e.settings):
+		case automaticRefund(r, a, refundedBefore, woo.Total, s) && (st.Notes == nil || coreRefundNoted(st.Notes, s)) && !s.NoRefundOnStatusChange:
 			ar.Via = "automatic"
 			viaDintero += a
 		default:
-			add(FindingManualRefund, SeverityInfo, "refund record %d of %s was made by hand and returned outside Dintero", r.ID, fmtMoney(a))
+			byHand += a
+			add(FindingManualRefund, SeverityInfo, "refund record %d of %s was made by hand, not through Dintero", r.ID, f(a))
 		}
 		refundedBefore += a
 		woo.Refunded += a
 		woo.Refunds = append(woo.Refunds, ar)
 	}
 
-	// Attempts that may still land at Dintero.
+	// Attempts sent whose outcome is not known yet.
 	if rec, err := readAttempts(o, now); err == nil {
-		for ref := range rec.refs() {
-			if strings.Contains(ref, "-refund-") && !strings.Contains(ref, "-refund-create-") &&
-				(tx == nil || tx.FindEvent(dintero.EventRefund, ref) == nil) && !entry.Has(FindingRefundInDoubt) {
+		refs := slices.Sorted(maps.Keys(rec.refs()))
+		for _, ref := range refs {
+			refund := strings.Contains(ref, "-refund-") && !strings.Contains(ref, "-refund-create-") || ref == cancelReference(o.ID)
+			if refund && !doubtful[ref] && (tx == nil || tx.FindEvent(dintero.EventRefund, ref) == nil) {
+				doubtful[ref] = true
 				add(FindingRefundInDoubt, SeverityWarning, "refund %s was sent and its outcome is not known yet", ref)
 			}
 		}
@@ -454,11 +495,13 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 	}
 
 	if tx != nil {
-		d := &DinteroBook{TransactionID: tx.ID, Status: tx.Status, PaymentProductType: tx.PaymentProductType,
+		d := &DinteroBook{TransactionID: tx.ID, Status: tx.Status, Currency: tx.Currency, PaymentProductType: tx.PaymentProductType,
 			Authorized: tx.Amount, Captured: tx.CapturedAmount(), Refunded: tx.RefundedAmount(),
 			PendingCapture: tx.PendingAmount(dintero.EventCapture), PendingRefund: tx.PendingAmount(dintero.EventRefund),
 			PendingVoid: tx.PendingAmount(dintero.EventVoid), Created: tx.CreatedAt, MerchantReference: tx.MerchantReference}
-		d.AuthorizationExpires = authorizationExpires(tx, opts.AuthorizationLifetime)
+		if d.Authorized-d.Captured-d.PendingCapture > 0 && (tx.Status == dintero.StatusAuthorized || tx.Status == dintero.StatusPartiallyCaptured) {
+			d.AuthorizationExpires = authorizationExpires(tx, opts.AuthorizationLifetime)
+		}
 		entry.Dintero = d
 	}
 
@@ -467,14 +510,6 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 		entry.Err = "planning: " + err.Error()
 		return entry
 	}
-	if tx != nil {
-		// A Swish order cancelled is refunded, not voided, with no
-		// record in the store: that refund is expected.
-		if ev := tx.FindEvent(dintero.EventRefund, cancelReference(o.ID)); ev != nil && ev.Event == dintero.EventRefund {
-			viaDintero += ev.Amount
-		}
-		e.judge(entry, o, tx, entry.Dintero, cur, viaDintero, p, now, opts, add)
-	}
 	for _, a := range p.Actions {
 		if d := describeAction(a, cur); d != "" {
 			entry.Plan = append(entry.Plan, d)
@@ -482,6 +517,19 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 	}
 	if p.Blocked != nil {
 		entry.Blocked = p.Blocked.Error()
+	}
+	switch d := entry.Dintero; {
+	case d == nil:
+	case !strings.EqualFold(d.Currency, o.Currency):
+		// Amounts in two currencies cannot be compared.
+		add(FindingCurrencyMismatch, SeverityError, "the order is in %s and its transaction in %s", o.Currency, d.Currency)
+	default:
+		// A Swish order cancelled is refunded, not voided, with no
+		// record in the store: that refund is expected.
+		if ev := tx.FindEvent(dintero.EventRefund, cancelReference(o.ID)); ev != nil {
+			viaDintero += ev.Amount
+		}
+		e.judge(entry, o, tx, d, cur, viaDintero, byHand, p, now, opts, add)
 	}
 	return entry
 }
@@ -525,7 +573,7 @@ func describeAction(a Action, cur money.Currency) string {
 
 // judge adds the findings that compare the two books.
 func (e *Engine) judge(entry *AuditEntry, o *woocommerce.Order, tx *dintero.Transaction, d *DinteroBook, cur money.Currency,
-	viaDintero int64, p *Plan, now time.Time, opts AuditOptions, add func(FindingKind, Severity, string, ...any)) {
+	viaDintero, byHand int64, p *Plan, now time.Time, opts AuditOptions, add func(FindingKind, Severity, string, ...any)) {
 	s := &e.settings
 	f := cur.Format
 	woo := entry.Woo
@@ -556,7 +604,10 @@ func (e *Engine) judge(entry *AuditEntry, o *woocommerce.Order, tx *dintero.Tran
 	case d.Captured > 0 && !s.isCapture(o.Status) && !s.isCancel(o.Status) && !s.isRefund(o.Status):
 		add(FindingCapturedNotCompleted, SeverityInfo, "%s was captured at Dintero while the order is %s", f(d.Captured), o.Status)
 	}
-	if diff := d.Refunded + d.PendingRefund - viaDintero; diff != 0 {
+	if diff := d.Refunded + d.PendingRefund - viaDintero; diff != 0 && !(diff > 0 && diff <= byHand) {
+		// A refund made in Dintero's Backoffice and then recorded by
+		// hand in the store is in both books: only what no record
+		// explains is a mismatch.
 		switch {
 		case diff > 0:
 			add(FindingRefundMismatch, SeverityError, "Dintero refunded %s more than the store's refund records say (%s against %s)",
@@ -566,7 +617,7 @@ func (e *Engine) judge(entry *AuditEntry, o *woocommerce.Order, tx *dintero.Tran
 				f(-diff), f(d.Refunded+d.PendingRefund), f(viaDintero))
 		}
 	}
-	if want := woo.Total - woo.Refunded; (tx.Status == dintero.StatusAuthorized || tx.Status == dintero.StatusOnHold) && want > d.Authorized {
+	if want := woo.Total - woo.Refunded; (tx.Status == dintero.StatusAuthorized || tx.Status == dintero.StatusOnHold) && want > d.Authorized+s.CaptureTolerance {
 		add(FindingTotalAboveAuthorized, SeverityError, "the order asks %s and Dintero authorized %s", f(want), f(d.Authorized))
 	}
 	if tx.Status == dintero.StatusOnHold || tx.Status == dintero.StatusInitiated {
@@ -637,13 +688,19 @@ func (e *Engine) auditLooseTransactions(ctx context.Context, opts AuditOptions, 
 			}
 			// Outside the range, an order may still hold it: ask the one
 			// its merchant reference names.
+			readErr := ""
 			if id, err := strconv.ParseInt(tx.MerchantReference, 10, 64); err == nil && id > 0 {
 				o, _, err := e.wc.Orders.Get(ctx, id, &woocommerce.GetOptions{Fields: []string{"id", "number", "payment_method", "transaction_id"}})
-				if err == nil && o.PaymentMethod == e.settings.PaymentMethod && o.TransactionID == tx.ID && TransactionBelongs(o, tx) {
+				var apiErr *woocommerce.APIError
+				switch {
+				case err == nil && o.PaymentMethod == e.settings.PaymentMethod && o.TransactionID == tx.ID && TransactionBelongs(o, tx):
 					continue
+				case err != nil && !(errors.As(err, &apiErr) && apiErr.Status == 404):
+					// Not knowing is not "no order".
+					readErr = fmt.Sprintf("reading order %d: %v", id, err)
 				}
 			}
-			entry := &AuditEntry{Currency: tx.Currency, Dintero: &DinteroBook{TransactionID: tx.ID, Status: tx.Status,
+			entry := &AuditEntry{Currency: tx.Currency, Err: readErr, Dintero: &DinteroBook{TransactionID: tx.ID, Status: tx.Status, Currency: tx.Currency,
 				PaymentProductType: tx.PaymentProductType, Authorized: tx.Amount, Captured: tx.CapturedAmount(),
 				Refunded: tx.RefundedAmount(), PendingCapture: tx.PendingAmount(dintero.EventCapture),
 				PendingRefund: tx.PendingAmount(dintero.EventRefund), PendingVoid: tx.PendingAmount(dintero.EventVoid),
@@ -652,9 +709,11 @@ func (e *Engine) auditLooseTransactions(ctx context.Context, opts AuditOptions, 
 			if cur, err := money.Lookup(tx.Currency); err == nil {
 				f = cur.Format
 			}
-			entry.Findings = []Finding{{Kind: FindingTransactionWithoutOrder, Severity: SeverityWarning,
-				Message: fmt.Sprintf("transaction %s (%s, %s authorized, merchant reference %q) belongs to no Dintero-paid order",
-					tx.ID, tx.Status, f(tx.Amount), tx.MerchantReference)}}
+			if readErr == "" {
+				entry.Findings = []Finding{{Kind: FindingTransactionWithoutOrder, Severity: SeverityWarning,
+					Message: fmt.Sprintf("transaction %s (%s, %s authorized, merchant reference %q) belongs to no Dintero-paid order",
+						tx.ID, tx.Status, f(tx.Amount), tx.MerchantReference)}}
+			}
 			if !yield(entry, nil) {
 				return
 			}
@@ -699,27 +758,34 @@ func (s *AuditSummary) Add(e *AuditEntry) {
 		s.ByKind, s.BySev, s.Totals = map[FindingKind]int{}, map[Severity]int{}, map[string]*BookTotals{}
 	}
 	s.Entries++
-	if e.Err != "" {
-		s.Failed++
-	}
 	for _, f := range e.Findings {
 		s.ByKind[f.Kind]++
 		s.BySev[f.Severity]++
 	}
-	t := s.Totals[e.Currency]
-	if t == nil {
-		t = &BookTotals{}
-		s.Totals[e.Currency] = t
+	if e.Err != "" {
+		// Half-read books would skew the totals.
+		s.Failed++
+		return
+	}
+	totals := func(cur string) *BookTotals {
+		t := s.Totals[cur]
+		if t == nil {
+			t = &BookTotals{}
+			s.Totals[cur] = t
+		}
+		return t
 	}
 	if e.Woo != nil {
+		t := totals(e.Currency)
 		t.Orders++
 		t.WooTotal += e.Woo.Total
 		t.WooRefunded += e.Woo.Refunded
 	}
-	if e.Dintero != nil {
+	if d := e.Dintero; d != nil {
+		t := totals(d.Currency)
 		t.Transactions++
-		t.DinteroAuthorized += e.Dintero.Authorized
-		t.DinteroCaptured += e.Dintero.Captured
-		t.DinteroRefunded += e.Dintero.Refunded
+		t.DinteroAuthorized += d.Authorized
+		t.DinteroCaptured += d.Captured
+		t.DinteroRefunded += d.Refunded
 	}
 }

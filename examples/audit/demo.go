@@ -85,8 +85,12 @@ func demoSpec(status woocommerce.Status) wctest.OrderSpec {
 
 // paid seeds an order and pays it; ago sets the payment that long back,
 // and adjust may change the session before it is paid.
-func (d *demo) paid(ctx context.Context, outcome dinterotest.Outcome, ago time.Duration, adjust func(*dintero.Order)) (*woocommerce.Order, *dintero.Transaction, error) {
-	o := d.store.SeedOrder(demoSpec(woocommerce.StatusPending))
+func (d *demo) paid(ctx context.Context, outcome dinterotest.Outcome, ago time.Duration, adjust func(*dintero.Order), specs ...func(*wctest.OrderSpec)) (*woocommerce.Order, *dintero.Transaction, error) {
+	spec := demoSpec(woocommerce.StatusPending)
+	for _, f := range specs {
+		f(&spec)
+	}
+	o := d.store.SeedOrder(spec)
 	session, err := ordermgmt.SessionOrder(o)
 	if err != nil {
 		return nil, nil, err
@@ -225,6 +229,13 @@ func (d *demo) seed(ctx context.Context) error {
 		return err
 	}
 	expect(o, ordermgmt.FindingTotalAboveAuthorized)
+
+	// An order in SEK whose payment was taken in NOK.
+	o, _, err = d.paid(ctx, dinterotest.Authorized, 0, func(s *dintero.Order) { s.Currency = "NOK" }, func(spec *wctest.OrderSpec) { spec.Currency = "SEK" })
+	if err != nil {
+		return err
+	}
+	expect(o, ordermgmt.FindingCurrencyMismatch)
 
 	// Paid in the store's name for an order that does not exist.
 	loose, _, err := d.dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{

@@ -41,10 +41,18 @@ type config struct {
 	adminURL                         string
 }
 
+// errUsage is a flag error the flag package has already printed.
+var errUsage = errors.New("usage")
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "audit:", err)
 		os.Exit(1)
 	}
@@ -56,8 +64,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	var from, to string
 	fs.BoolVar(&c.demo, "demo", false, "audit in-process servers seeded with every kind of finding")
-	fs.StringVar(&from, "from", "", "orders created (or modified, with -modified) from this day or time (YYYY-MM-DD or RFC 3339)")
-	fs.StringVar(&to, "to", "", "orders created (or modified) until this day or time, inclusive")
+	fs.StringVar(&from, "from", "", "orders created (or modified, with -modified) from this day (UTC) or time (YYYY-MM-DD or RFC 3339)")
+	fs.StringVar(&to, "to", "", "orders created (or modified) until this day (UTC, inclusive) or time")
 	fs.BoolVar(&c.byModified, "modified", false, "select orders by modification time instead of creation")
 	fs.IntVar(&c.concurrency, "concurrency", 4, "orders read at once")
 	fs.StringVar(&c.csvPath, "csv", "", "write the entries as CSV, one row per finding, to this file")
@@ -67,7 +75,16 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.reconcile, "reconcile", false, "show the plans and, once confirmed, reconcile the orders that have one")
 	fs.BoolVar(&c.yes, "yes", false, "with -reconcile: do not ask")
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, errUsage // printed with the usage already
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q (flags only; see -h)", fs.Args())
+	}
+	if c.yes && !c.reconcile {
+		return nil, errors.New("-yes only goes with -reconcile")
 	}
 	var err error
 	if c.from, err = parseDay(from, false); err != nil {
@@ -137,6 +154,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	// The output files are created first: a typo in a path should not
+	// cost a whole audit.
+	outputs := map[string]*os.File{}
+	defer func() {
+		for _, f := range outputs {
+			f.Close()
+		}
+	}()
+	for _, path := range []string{c.csvPath, c.jsonlPath, c.htmlPath} {
+		if path == "" {
+			continue
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		outputs[path] = f
+	}
 	wc, engine, adminURL, closeFn, err := setup(ctx, c)
 	if err != nil {
 		return err
@@ -171,8 +206,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if out.path == "" {
 			continue
 		}
-		if err := writeFile(out.path, out.write); err != nil {
-			return err
+		if err := writeTo(outputs[out.path], out.write); err != nil {
+			return fmt.Errorf("%s: %w", out.path, err)
 		}
 	}
 	rep.writeSummary(stdout)
@@ -182,7 +217,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	if c.reconcile {
-		return reconcile(ctx, engine, entries, c.yes, stdin, stdout)
+		if err := reconcile(ctx, engine, entries, c.yes, stdin, stdout); err != nil {
+			return err
+		}
+	}
+	if sum.Failed > 0 {
+		return fmt.Errorf("%d entries could not be read whole; the report lists them, and its totals leave them out", sum.Failed)
 	}
 	return nil
 }
@@ -203,29 +243,25 @@ func countOrders(ctx context.Context, wc *woocommerce.Client, c *config) int {
 	return resp.Total
 }
 
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
+func writeTo(f *os.File, write func(io.Writer) error) error {
 	w := bufio.NewWriter(f)
 	if err := write(w); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
+		return err
 	}
 	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
+		return err
 	}
-	return f.Close()
+	return f.Sync()
 }
 
 // reconcile shows each plan and, once confirmed, runs Reconcile on the
-// orders that have one.
+// orders that have a finding and a plan. Orders without a finding are left
+// alone even when Reconcile would act (an abandoned checkout cancelled in
+// the store, say): the audit is about what is wrong.
 func reconcile(ctx context.Context, engine *ordermgmt.Engine, entries []*ordermgmt.AuditEntry, yes bool, stdin io.Reader, stdout io.Writer) error {
 	var todo []*ordermgmt.AuditEntry
 	for _, e := range entries {
-		if e.OrderID != 0 && len(e.Plan) > 0 && e.Err == "" {
+		if e.OrderID != 0 && len(e.Findings) > 0 && len(e.Plan) > 0 && e.Err == "" {
 			todo = append(todo, e)
 		}
 	}
@@ -258,7 +294,7 @@ func reconcile(ctx context.Context, engine *ordermgmt.Engine, entries []*ordermg
 		default:
 			var done []string
 			for _, a := range res.Done {
-				done = append(done, a.String())
+				done = append(done, describe(a, e.Currency))
 			}
 			fmt.Fprintf(stdout, "  order %d: done %s\n", e.OrderID, strings.Join(slices.Compact(done), "; "))
 		}
@@ -267,4 +303,15 @@ func reconcile(ctx context.Context, engine *ordermgmt.Engine, entries []*ordermg
 		return fmt.Errorf("%d of %d orders could not be reconciled", failed, len(todo))
 	}
 	return nil
+}
+
+// describe says what Reconcile did, money in the note format.
+func describe(a ordermgmt.Action, currency string) string {
+	switch a.Kind {
+	case ordermgmt.ActCapture, ordermgmt.ActRefund:
+		return fmt.Sprintf("%s %s (%s)", a.Kind, amount(a.Amount, currency), a.Reference)
+	case ordermgmt.ActUpdateMeta, ordermgmt.ActRecordNote:
+		return "bookkeeping"
+	}
+	return a.String()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
 	"github.com/dinterowoo/dinterowoo/ordermgmt"
 )
 
@@ -249,6 +251,9 @@ func TestFlags(t *testing.T) {
 		{[]string{"-from", "yesterday"}, false},
 		{[]string{"-from", "2026-11-30", "-to", "2026-11-01"}, false},
 		{[]string{"-concurrency", "0"}, false},
+		{[]string{"-yes"}, false},
+		{[]string{"-demo", "stray"}, false},
+		{[]string{"-reconcile", "-yes"}, true},
 	} {
 		_, err := parseFlags(tt.args, &bytes.Buffer{})
 		if (err == nil) != tt.ok {
@@ -258,5 +263,62 @@ func TestFlags(t *testing.T) {
 	c, _ := parseFlags([]string{"-to", "2026-11-30"}, &bytes.Buffer{})
 	if want := time.Date(2026, 11, 30, 23, 59, 59, 999999999, time.UTC); !c.to.Equal(want) {
 		t.Errorf("-to a day ends at %s", c.to)
+	}
+}
+
+// TestRunRefusesBadOutputsFirst: an output path that cannot be written
+// fails before the audit runs; -h is not an error.
+func TestRunRefusesBadOutputsFirst(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"-demo", "-csv", filepath.Join(t.TempDir(), "missing", "a.csv")}, strings.NewReader(""), &out, &errOut)
+	if err == nil || out.Len() != 0 {
+		t.Errorf("err %v, output %q", err, out.String())
+	}
+	if err := run(context.Background(), []string{"-h"}, strings.NewReader(""), &out, &errOut); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v", err)
+	}
+}
+
+// TestCSVGuardsFormulas: text that a spreadsheet would run is quoted.
+func TestCSVGuardsFormulas(t *testing.T) {
+	r := &report{Entries: []*ordermgmt.AuditEntry{{OrderID: 7, Number: "=HYPERLINK(\"http://evil\")", Currency: "NOK",
+		Findings: []ordermgmt.Finding{{Kind: ordermgmt.FindingManualRefund, Severity: ordermgmt.SeverityInfo, Message: "+1"}}}},
+		Summary: &ordermgmt.AuditSummary{}}
+	var b bytes.Buffer
+	if err := r.writeCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `'=HYPERLINK`) || !strings.Contains(b.String(), ",'+1,") {
+		t.Errorf("csv %s", b.String())
+	}
+}
+
+// TestUnreadableEntriesAreReported: an entry that could not be read shows
+// in the summary and the HTML, is left out of the totals, and makes the
+// command fail.
+func TestUnreadableEntriesAreReported(t *testing.T) {
+	d := newTestDemo(t)
+	d.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: 400, Times: 1})
+	entries := audit(t, d)
+	var sum ordermgmt.AuditSummary
+	failed := 0
+	for _, e := range entries {
+		sum.Add(e)
+		if e.Err != "" {
+			failed++
+		}
+	}
+	if failed != 1 || sum.Failed != 1 {
+		t.Fatalf("failed %d, summary %d", failed, sum.Failed)
+	}
+	if sum.Totals["NOK"].Orders != len(d.want)-2 { // the unreadable one, and the SEK one
+		t.Errorf("totals count %d orders", sum.Totals["NOK"].Orders)
+	}
+	r := &report{Entries: entries, Summary: &sum}
+	var page, text bytes.Buffer
+	r.writeHTML(&page)
+	r.writeSummary(&text)
+	if !strings.Contains(page.String(), `id="unreadable"`) || !strings.Contains(text.String(), "UNREADABLE") {
+		t.Error("the unreadable entry is not shown")
 	}
 }

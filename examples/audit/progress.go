@@ -52,14 +52,19 @@ func (p *progress) draw() {
 	}
 	const width = 30
 	filled := p.n * width / p.total
-	fmt.Fprintf(p.w, "\r\033[K[%s%s] %3d%% %d/%d orders, %d findings, %s",
-		strings.Repeat("#", filled), strings.Repeat("-", width-filled), p.n*100/p.total, p.n, p.total, p.hits, elapsed)
+	fmt.Fprintf(p.w, "\r\033[K[%s%s] %3d%% of %d orders listed, %d findings, %s",
+		strings.Repeat("#", filled), strings.Repeat("-", width-filled), p.n*100/p.total, p.total, p.hits, elapsed)
 }
 
-// done draws the last state and ends the line.
+// done draws the last state and ends the line. The total counts orders of
+// every payment method and the audit only Dintero's, so the bar is filled
+// when the list is done.
 func (p *progress) done() {
 	if !p.on {
 		return
+	}
+	if p.total > 0 {
+		p.n = max(p.n, p.total)
 	}
 	p.draw()
 	fmt.Fprintln(p.w)

@@ -56,7 +56,7 @@ func (r *report) rangeText() string {
 		if t.IsZero() {
 			return open
 		}
-		return t.UTC().Format("2006-01-02 15:04")
+		return t.UTC().Format("2006-01-02 15:04 UTC")
 	}
 	return fmt.Sprintf("orders %s from %s to %s", by, day(r.From, "the first"), day(r.To, "now"))
 }
@@ -87,6 +87,14 @@ func (r *report) writeSummary(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\n", k, severityOf(k), s.ByKind[k])
 	}
 	tw.Flush()
+	if s.Failed > 0 {
+		fmt.Fprintf(w, "\nUNREADABLE (left out of the totals):\n")
+		for _, e := range r.Entries {
+			if e.Err != "" {
+				fmt.Fprintf(w, "  %s: %s\n", label(e), e.Err)
+			}
+		}
+	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "CURRENCY\tORDERS\tWOO TOTAL\tWOO REFUNDED\tDINTERO CAPTURED\tDINTERO REFUNDED\tDIFFERENCE\t")
@@ -113,8 +121,19 @@ func severityOf(k ordermgmt.FindingKind) ordermgmt.Severity {
 var csvHeader = []string{"order_id", "number", "currency", "woo_status", "woo_total", "woo_refunded", "transaction_id",
 	"dintero_status", "authorized", "captured", "refunded", "pending_capture", "pending_refund", "kind", "severity", "message", "plan", "blocked", "error"}
 
+// cell keeps a text cell from being read as a formula by a spreadsheet
+// (a reason or number that starts with =, +, -, @, tab or CR), as OWASP
+// advises: a leading apostrophe.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 // writeCSV writes one row per finding, and one for an entry without any,
-// amounts as decimals of the entry's currency.
+// amounts as decimals of the entry's currency; text cells are guarded
+// against formula injection.
 func (r *report) writeCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write(csvHeader)
@@ -124,28 +143,28 @@ func (r *report) writeCSV(w io.Writer) error {
 		if e.OrderID != 0 {
 			order = strconv.FormatInt(e.OrderID, 10)
 		}
-		base = append(base, order, e.Number, e.Currency)
+		base = append(base, order, cell(e.Number), e.Currency)
 		if e.Woo != nil {
 			base = append(base, string(e.Woo.Status), decimalAmount(e.Woo.Total, e.Currency), decimalAmount(e.Woo.Refunded, e.Currency))
 		} else {
 			base = append(base, "", "", "")
 		}
 		if d := e.Dintero; d != nil {
-			base = append(base, d.TransactionID, string(d.Status), decimalAmount(d.Authorized, e.Currency), decimalAmount(d.Captured, e.Currency),
-				decimalAmount(d.Refunded, e.Currency), decimalAmount(d.PendingCapture, e.Currency), decimalAmount(d.PendingRefund, e.Currency))
+			base = append(base, cell(d.TransactionID), string(d.Status), decimalAmount(d.Authorized, d.Currency), decimalAmount(d.Captured, d.Currency),
+				decimalAmount(d.Refunded, d.Currency), decimalAmount(d.PendingCapture, d.Currency), decimalAmount(d.PendingRefund, d.Currency))
 		} else {
 			tx := ""
 			if e.Woo != nil {
 				tx = e.Woo.Transaction
 			}
-			base = append(base, tx, "", "", "", "", "", "")
+			base = append(base, cell(tx), "", "", "", "", "", "")
 		}
-		plan := strings.Join(e.Plan, "; ")
+		plan := cell(strings.Join(e.Plan, "; "))
 		if len(e.Findings) == 0 {
-			cw.Write(append(base, "", "", "", plan, e.Blocked, e.Err))
+			cw.Write(append(base, "", "", "", plan, cell(e.Blocked), cell(e.Err)))
 		}
 		for _, f := range e.Findings {
-			cw.Write(append(slices.Clone(base), string(f.Kind), f.Severity.String(), f.Message, plan, e.Blocked, e.Err))
+			cw.Write(append(slices.Clone(base), string(f.Kind), f.Severity.String(), cell(f.Message), plan, cell(e.Blocked), cell(e.Err)))
 		}
 	}
 	cw.Flush()
@@ -206,7 +225,14 @@ func (r *report) writeHTML(w io.Writer) error {
 			Authorized: amount(t.DinteroAuthorized, cur), Captured: amount(t.DinteroCaptured, cur), Refunded: amount(t.DinteroRefunded, cur),
 			Diff: amount(t.Difference(), cur)})
 	}
+	var unreadable []kindRow
+	for _, e := range r.Entries {
+		if e.Err != "" {
+			unreadable = append(unreadable, kindRow{Entry: e, Link: r.link(e), Label: label(e)})
+		}
+	}
 	data := map[string]any{
+		"Unreadable": unreadable,
 		"Title": "Audit: WooCommerce and Dintero side by side", "Generated": r.Generated.Format("2006-01-02 15:04 UTC"),
 		"Range": r.rangeText(), "Entries": len(r.Entries), "Summary": r.Summary, "Groups": groups, "Totals": totals,
 		"Charts": r.charts(),
@@ -376,8 +402,15 @@ ul.plan { margin: 0; padding-left: 1.2em; } p.blocked { margin: 0; color: #8a1f1
 {{range .Totals}}<tr><td>{{.Currency}}</td><td class="num">{{.Orders}}</td><td class="num">{{.WooTotal}}</td><td class="num">{{.WooRefunded}}</td><td class="num">{{.Authorized}}</td><td class="num">{{.Captured}}</td><td class="num">{{.Refunded}}</td><td class="num">{{.Diff}}</td></tr>
 {{end}}</tbody>
 </table>
-<p class="meta">Difference is what the store keeps (totals less refunds) less what Dintero kept (captured less refunded): orders not yet captured and money returned by hand make it positive.</p>
-</section>
+<p class="meta">Difference is what the store keeps (totals less refunds) less what Dintero kept (captured less refunded): orders not yet captured make it positive, money returned by hand makes it negative.</p>
+{{if .Unreadable}}<h3 id="unreadable">Unreadable ({{len .Unreadable}}), left out of the totals</h3>
+<table class="unreadable">
+<thead><tr><th>Entry</th><th>Why</th></tr></thead>
+<tbody>
+{{range .Unreadable}}<tr><td>{{if .Link}}<a href="{{.Link}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}</td><td>{{.Entry.Err}}</td></tr>
+{{end}}</tbody>
+</table>
+{{end}}</section>
 <section id="charts">
 <h2>Charts</h2>
 {{range .Charts}}<figure class="chart" id="{{.ID}}">{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>
