@@ -233,7 +233,7 @@ func (r *report) writeHTML(w io.Writer) error {
 	}
 	data := map[string]any{
 		"Unreadable": unreadable,
-		"Title": "Audit: WooCommerce and Dintero side by side", "Generated": r.Generated.Format("2006-01-02 15:04 UTC"),
+		"Title":      "Audit: WooCommerce and Dintero side by side", "Generated": r.Generated.Format("2006-01-02 15:04 UTC"),
 		"Range": r.rangeText(), "Entries": len(r.Entries), "Summary": r.Summary, "Groups": groups, "Totals": totals,
 		"Charts": r.charts(),
 	}
