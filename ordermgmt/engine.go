@@ -139,17 +139,19 @@ type Result struct {
 
 // lock takes a work slot and the order's lock; the function returned
 // releases both.
-func (e *Engine) lock(ctx context.Context, orderID int64) (func(), error) {
+// The context returned is the lock's held context: work under the lock
+// uses it, so that it stops when a shared lock is lost.
+func (e *Engine) lock(ctx context.Context, orderID int64) (context.Context, func(), error) {
 	release, err := e.slot(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	unlock, err := e.locker.Lock(ctx, "order:"+strconv.FormatInt(orderID, 10))
+	held, unlock, err := e.locker.Lock(ctx, "order:"+strconv.FormatInt(orderID, 10))
 	if err != nil {
 		release()
-		return nil, err
+		return nil, nil, err
 	}
-	return func() { unlock(); release() }, nil
+	return held, func() { unlock(); release() }, nil
 }
 
 // orderFields are the order fields the rules read; asking for these alone
@@ -251,7 +253,7 @@ func (e *Engine) plan(ctx context.Context, st State) (*Plan, error) {
 // replays of a webhook cost two reconciles, not fifty-one.
 func (e *Engine) Reconcile(ctx context.Context, orderID int64) (*Result, error) {
 	return e.flights.do(ctx, orderID, func(ctx context.Context) (*Result, error) {
-		unlock, err := e.lock(ctx, orderID)
+		ctx, unlock, err := e.lock(ctx, orderID)
 		if err != nil {
 			return nil, err
 		}
@@ -569,7 +571,7 @@ func (e *Engine) Cancel(ctx context.Context, orderID int64) (*Result, error) {
 // and Cancel then return an error matching ErrInDoubt with the Result
 // (Reconcile does not: for it, nothing went wrong).
 func (e *Engine) setAndReconcile(ctx context.Context, orderID int64, status woocommerce.Status) (*Result, error) {
-	unlock, err := e.lock(ctx, orderID)
+	ctx, unlock, err := e.lock(ctx, orderID)
 	if err != nil {
 		return nil, err
 	}

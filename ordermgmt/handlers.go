@@ -139,7 +139,7 @@ func (e *Engine) reconcileTransaction(ctx context.Context, orderID int64, txID s
 		// of the order, coalesced with the others under way.
 		return e.Reconcile(ctx, orderID)
 	}
-	unlock, err := e.lock(ctx, orderID)
+	ctx, unlock, err := e.lock(ctx, orderID)
 	if err != nil {
 		return nil, err
 	}

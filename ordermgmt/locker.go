@@ -2,17 +2,27 @@ package ordermgmt
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
+// ErrLockLost is the cause (context.Cause) of a held context that ended
+// because its lock was lost, as a database lock is when its connection
+// dies.
+var ErrLockLost = errors.New("ordermgmt: the order's lock was lost")
+
 // Locker serializes work on one order. The default, MemoryLocker, works
 // within one process; a service running several replicas plugs in a shared
-// lock (a database advisory lock, say) so that two replicas never act on
-// the same order at once.
+// lock (PostgreSQL's advisory locks: package pgstore) so that two replicas
+// never act on the same order at once.
 type Locker interface {
-	// Lock blocks until key is held or ctx ends, and returns the function
-	// that releases it.
-	Lock(ctx context.Context, key string) (unlock func(), err error)
+	// Lock blocks until key is held or ctx ends. It returns held, a
+	// context derived from ctx, and unlock, which releases the lock and
+	// ends held. When the lock is lost while held, held ends with
+	// ErrLockLost as its cause: the engine does all work under the lock
+	// with held, so a holder that lost its lock stops before its next
+	// call, and no money moves under a lock nobody holds.
+	Lock(ctx context.Context, key string) (held context.Context, unlock func(), err error)
 }
 
 // MemoryLocker is an in-process Locker. The zero value is ready to use.
@@ -26,8 +36,9 @@ type keyLock struct {
 	waiters int
 }
 
-// Lock implements Locker.
-func (m *MemoryLocker) Lock(ctx context.Context, key string) (func(), error) {
+// Lock implements Locker. An in-process lock is never lost: held ends
+// only with ctx or unlock.
+func (m *MemoryLocker) Lock(ctx context.Context, key string) (context.Context, func(), error) {
 	m.mu.Lock()
 	if m.locks == nil {
 		m.locks = map[string]*keyLock{}
@@ -50,15 +61,17 @@ func (m *MemoryLocker) Lock(ctx context.Context, key string) (func(), error) {
 	}
 	select {
 	case <-l.ch:
+		held, cancel := context.WithCancel(ctx)
 		var once sync.Once
-		return func() {
+		return held, func() {
 			once.Do(func() {
+				cancel()
 				l.ch <- struct{}{}
 				release()
 			})
 		}, nil
 	case <-ctx.Done():
 		release()
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 }

@@ -64,7 +64,7 @@ type RefundResult struct {
 // share of an order was never paid through Dintero: refunds reach at most
 // what Dintero captured, and the gift card is settled outside it.
 func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (*RefundResult, error) {
-	unlock, err := e.lock(ctx, orderID)
+	ctx, unlock, err := e.lock(ctx, orderID)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,204 @@
+// Package pgtest gives tests a throwaway PostgreSQL: a cluster made with
+// initdb in a temporary directory, listening on a free loopback port, one
+// fresh database per test, stopped when the tests end: a package that uses
+// it runs its tests through Main. Set DINTEROWOO_TEST_DATABASE_URL to use a
+// server of your own instead (each test then gets a database created on it).
+//
+//	func TestMain(m *testing.M) { pgtest.Main(m) }
+//
+// Without PostgreSQL a test skips with how to get it (Debian:
+// apt-get install -y postgresql); under CI=true it fails instead.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// EnvURL names the variable that points tests at an existing server.
+const EnvURL = "DINTEROWOO_TEST_DATABASE_URL"
+
+var (
+	mu      sync.Mutex
+	cluster *server
+)
+
+// Main runs the tests and then stops the cluster, if one was started.
+func Main(m *testing.M) {
+	code := m.Run()
+	mu.Lock()
+	if cluster != nil {
+		cluster.stop()
+		cluster = nil
+	}
+	mu.Unlock()
+	os.Exit(code)
+}
+
+// server is a running cluster: its admin URL and how to stop it.
+type server struct {
+	adminURL string
+	stop     func()
+}
+
+// DSN returns the URL of a new, empty database for t, on the throwaway
+// cluster (started on first use) or on the server EnvURL names. The
+// database is dropped when t ends.
+func DSN(t testing.TB) string {
+	t.Helper()
+	srv := acquire(t)
+	name := "t_" + randomHex(6)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, srv.adminURL)
+	if err != nil {
+		t.Fatalf("pgtest: connecting to the cluster: %v", err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if c, err := pgx.Connect(ctx, srv.adminURL); err == nil {
+			c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			c.Close(ctx)
+		}
+	})
+	u, _ := url.Parse(srv.adminURL)
+	u.Path = "/" + name
+	return u.String()
+}
+
+func acquire(t testing.TB) *server {
+	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	if cluster == nil {
+		srv, err := start()
+		if err != nil {
+			if errors.Is(err, errNoPostgres) && os.Getenv("CI") != "true" {
+				t.Skipf("pgtest: %v", err)
+			}
+			t.Fatalf("pgtest: %v", err)
+		}
+		cluster = srv
+	}
+	return cluster
+}
+
+var errNoPostgres = errors.New("PostgreSQL is not installed (Debian: apt-get install -y postgresql; or set " + EnvURL + ")")
+
+func start() (*server, error) {
+	if u := os.Getenv(EnvURL); u != "" {
+		return &server{adminURL: u, stop: func() {}}, nil
+	}
+	bin, err := findBin()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "dinterowoo-pg-")
+	if err != nil {
+		return nil, err
+	}
+	data, sock := filepath.Join(dir, "data"), filepath.Join(dir, "sock")
+	os.Mkdir(sock, 0o700)
+	// initdb refuses to run as root: the cluster then belongs to the
+	// postgres user.
+	var asUser []string
+	if os.Geteuid() == 0 {
+		pg, err := user.Lookup("postgres")
+		if err != nil {
+			return nil, fmt.Errorf("running as root and there is no postgres user to own the cluster: %w", err)
+		}
+		uid, _ := strconv.Atoi(pg.Uid)
+		gid, _ := strconv.Atoi(pg.Gid)
+		for _, p := range []string{dir, sock} {
+			if err := os.Chown(p, uid, gid); err != nil {
+				return nil, err
+			}
+		}
+		asUser = []string{"runuser", "-u", "postgres", "--"}
+	}
+	run := func(name string, args ...string) error {
+		cmd := append(append([]string{}, asUser...), filepath.Join(bin, name))
+		cmd = append(cmd, args...)
+		out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%s: %w: %s", name, err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+	if err := run("initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port, sock)
+	if err := run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start"); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	stop := func() {
+		run("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
+		os.RemoveAll(dir)
+	}
+	return &server{adminURL: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), stop: stop}, nil
+}
+
+// findBin finds PostgreSQL's server programs: on PATH, else in Debian's
+// /usr/lib/postgresql/<version>/bin (the newest).
+func findBin() (string, error) {
+	if p, err := exec.LookPath("initdb"); err == nil {
+		return filepath.Dir(p), nil
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool {
+		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[i])))
+		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[j])))
+		return vi > vj
+	})
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
+			return d, nil
+		}
+	}
+	return "", errNoPostgres
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
