@@ -254,3 +254,99 @@ func TestAuditStopsWhenTheCallerDoes(t *testing.T) {
 		t.Errorf("%d entries", n)
 	}
 }
+
+// TestAuditReviewedFlows are the merchant flows a review found judged
+// wrongly, each with what the audit must say.
+func TestAuditReviewedFlows(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	want := map[int64][]ordermgmt.FindingKind{}
+
+	// An abandoned checkout, cancelled: nothing to do, nothing to say.
+	o := w.store.SeedOrder(nokOrder())
+	w.store.SetStatus(o.ID, woocommerce.StatusCancelled)
+	if res, err := w.engine.Reconcile(ctx, o.ID); err != nil || len(res.Done) != 0 {
+		t.Errorf("an abandoned checkout: %+v %v", res, err)
+	}
+	want[o.ID] = nil
+
+	// Cancelled in the store while nothing listened: the authorization
+	// still holds the customer's money.
+	o = w.paid(nokOrder(), dinterotest.Authorized)
+	w.store.SetStatus(o.ID, woocommerce.StatusCancelled)
+	want[o.ID] = []ordermgmt.FindingKind{ordermgmt.FindingAuthorizationNotReleased}
+
+	// The same with a void Dintero accepted (202) and not completed yet.
+	o = w.paid(nokOrder(), dinterotest.Authorized)
+	w.dt.InjectFault(dinterotest.RouteVoid, dinterotest.Fault{Pending: true, Times: 1})
+	w.store.SetStatus(o.ID, woocommerce.StatusCancelled)
+	if _, err := w.engine.Reconcile(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	want[o.ID] = nil
+
+	// Approved after review, the callback lost: the order waits in manual
+	// review.
+	o = w.paid(nokOrder(), dinterotest.OnHold)
+	tx := w.tx(o)
+	w.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: 503, Times: 0}) // the callback's read fails
+	w.dt.ResolveOnHold(ctx, tx.ID, true)
+	w.dt.ClearFaults()
+	want[o.ID] = []ordermgmt.FindingKind{ordermgmt.FindingStatusBehind}
+
+	// Cash back at the counter (10.00), and an unrecorded Backoffice
+	// refund (7.00): the 7.00 is a mismatch, not hidden by the 10.00.
+	o = w.captured()
+	w.wc.Refunds.Create(ctx, o.ID, &woocommerce.RefundRequest{Amount: d("10.00"), Reason: "cash", Gateway: woocommerce.RecordOnly})
+	w.dc.Transactions.Refund(ctx, o.TransactionID, &dintero.RefundRequest{Amount: 700, RefundReference: "backoffice"})
+	want[o.ID] = []ordermgmt.FindingKind{ordermgmt.FindingManualRefund, ordermgmt.FindingRefundMismatch}
+
+	// A Backoffice refund recorded by hand for the same amount: both books
+	// agree.
+	o = w.captured()
+	w.dc.Transactions.Refund(ctx, o.TransactionID, &dintero.RefundRequest{Amount: 5000, RefundReference: "backoffice"})
+	w.wc.Refunds.Create(ctx, o.ID, &woocommerce.RefundRequest{Amount: d("50.00"), Reason: "refunded in Dintero", Gateway: woocommerce.RecordOnly})
+	want[o.ID] = []ordermgmt.FindingKind{ordermgmt.FindingManualRefund}
+
+	// A short authorization captured in the Backoffice, then completed:
+	// 100.00 is never collected.
+	short := w.store.SeedOrder(nokOrder())
+	session, _ := ordermgmt.SessionOrder(short)
+	session.Amount -= 10000
+	session.PartialPayment = true
+	stx := w.paySession(session, dinterotest.Authorized)
+	w.wc.Orders.Update(ctx, short.ID, &woocommerce.OrderUpdate{TransactionID: &stx.ID, Status: woocommerce.StatusCompleted})
+	w.dc.Transactions.Capture(ctx, stx.ID, &dintero.CaptureRequest{Amount: stx.Amount})
+	want[short.ID] = []ordermgmt.FindingKind{ordermgmt.FindingTotalAboveAuthorized}
+
+	// A Swish payment, processing: captured at payment, which is normal.
+	o = w.paid(nokOrder(), dinterotest.Captured)
+	want[o.ID] = nil
+
+	entries := auditAll(t, w, ordermgmt.AuditOptions{})
+	for id, k := range want {
+		e := entries[id]
+		if e == nil {
+			t.Errorf("order %d not audited", id)
+			continue
+		}
+		if !slices.Equal(kinds(e), k) {
+			t.Errorf("order %d (%s, Dintero %v): %v, want %v: %+v", id, e.Woo.Status, statusOf(e), kinds(e), k, e.Findings)
+		}
+	}
+	var sum ordermgmt.AuditSummary
+	for _, e := range entries {
+		sum.Add(e)
+	}
+	if n := sum.Totals["NOK"].Orders; n != len(want)-1 { // the abandoned checkout is not a paid order
+		t.Errorf("%d paid orders in the totals, want %d", n, len(want)-1)
+	}
+}
+
+func statusOf(e *ordermgmt.AuditEntry) any {
+	if e.Dintero == nil {
+		return nil
+	}
+	return e.Dintero.Status
+}

@@ -158,7 +158,7 @@ func (e *Engine) lock(ctx context.Context, orderID int64) (context.Context, func
 // spares the store rendering, and the engine decoding, addresses and links.
 var orderFields = []string{"id", "number", "status", "currency", "total", "total_tax", "prices_include_tax",
 	"payment_method", "transaction_id", "meta_data", "line_items", "shipping_lines", "fee_lines", "tax_lines",
-	"refunds", "date_modified_gmt"}
+	"refunds", "date_modified_gmt", "date_paid_gmt"}
 
 // read loads the state of an order: the order, its refund records (only
 // read when the order has refunds) and its transaction.

@@ -265,7 +265,9 @@ func PlanState(st State, s Settings) (*Plan, error) {
 	}
 	tx := st.Transaction
 	if tx == nil {
-		if s.isCapture(o.Status) || s.isCancel(o.Status) {
+		// A cancelled order that was never paid (no date_paid: an
+		// abandoned checkout) needs nothing; the plugin stays silent too.
+		if s.isCapture(o.Status) || s.isCancel(o.Status) && !o.DatePaid.IsZero() {
 			note("missing-tx", NoteMissingTransaction)
 			add(Action{Kind: ActSetStatus, Status: s.FailureStatus})
 		}

@@ -173,6 +173,25 @@ func (d *demo) seed(ctx context.Context) error {
 	d.store.SetStatus(o.ID, woocommerce.StatusCancelled)
 	expect(o, ordermgmt.FindingCancelledButCaptured)
 
+	// Cancelled in the store while nothing listened: the authorization
+	// still reserves the customer's money.
+	o, _, err = d.paid(ctx, dinterotest.Authorized, 0, nil)
+	if err != nil {
+		return err
+	}
+	d.store.SetStatus(o.ID, woocommerce.StatusCancelled)
+	expect(o, ordermgmt.FindingAuthorizationNotReleased)
+
+	// Approved after review at Dintero; the store was never told.
+	o, tx, err = d.paid(ctx, dinterotest.OnHold, 0, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := d.dt.ResolveOnHold(ctx, tx.ID, true); err != nil {
+		return err
+	}
+	expect(o, ordermgmt.FindingStatusBehind)
+
 	// Refunded in the Backoffice: Dintero returned more than the store
 	// recorded.
 	o, tx, err = d.completed(ctx)

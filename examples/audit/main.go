@@ -10,8 +10,12 @@
 //
 // A progress bar goes to stderr when it is a terminal; the summary goes to
 // stdout. -csv, -jsonl and -html write the entries; -reconcile shows what
-// Reconcile would do for each order that needs it and, once confirmed (or
+// Reconcile would do for each order with a finding and, once confirmed (or
 // with -yes), does it.
+//
+// Exit status: 0 done; 1 an error, or entries that could not be read
+// (they are listed, and left out of the totals); 2 bad flags; 3 findings at
+// or above -fail-on.
 package main
 
 import (
@@ -23,6 +27,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -39,6 +44,7 @@ type config struct {
 	concurrency                      int
 	csvPath, jsonlPath, htmlPath     string
 	adminURL                         string
+	failOn                           string
 }
 
 // errUsage is a flag error the flag package has already printed.
@@ -52,6 +58,9 @@ func main() {
 	case errors.Is(err, flag.ErrHelp):
 	case errors.Is(err, errUsage):
 		os.Exit(2)
+	case errors.Is(err, errFindings):
+		fmt.Fprintln(os.Stderr, "audit:", err)
+		os.Exit(3)
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "audit:", err)
 		os.Exit(1)
@@ -74,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.adminURL, "admin", "", "the store's wp-admin URL, for links to orders (default: $WC_URL/wp-admin)")
 	fs.BoolVar(&c.reconcile, "reconcile", false, "show the plans and, once confirmed, reconcile the orders that have one")
 	fs.BoolVar(&c.yes, "yes", false, "with -reconcile: do not ask")
+	fs.StringVar(&c.failOn, "fail-on", "none", "exit with status 3 when a finding is at least this severe: error, warning, info or none (for cron and CI)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -98,6 +108,20 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if c.concurrency < 1 || c.concurrency > 64 {
 		return nil, errors.New("-concurrency must be 1 to 64")
+	}
+	if _, ok := failLevels[c.failOn]; !ok {
+		return nil, fmt.Errorf("-fail-on %q: use error, warning, info or none", c.failOn)
+	}
+	seen := map[string]bool{}
+	for _, p := range []string{c.csvPath, c.jsonlPath, c.htmlPath} {
+		if p == "" {
+			continue
+		}
+		abs, _ := filepath.Abs(p)
+		if seen[abs] {
+			return nil, fmt.Errorf("%s is given for two outputs", p)
+		}
+		seen[abs] = true
 	}
 	return c, nil
 }
@@ -154,19 +178,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	// The output files are created first: a typo in a path should not
-	// cost a whole audit.
+	// The outputs are created first, as temporary files beside their
+	// names: a typo in a path should not cost a whole audit, and a file
+	// already there is replaced only by a complete new one.
 	outputs := map[string]*os.File{}
 	defer func() {
 		for _, f := range outputs {
 			f.Close()
+			os.Remove(f.Name())
 		}
 	}()
 	for _, path := range []string{c.csvPath, c.jsonlPath, c.htmlPath} {
 		if path == "" {
 			continue
 		}
-		f, err := os.Create(path)
+		f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 		if err != nil {
 			return err
 		}
@@ -186,10 +212,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var sum ordermgmt.AuditSummary
 	started := time.Now()
 	opts := ordermgmt.AuditOptions{From: c.from, To: c.to, ByModified: c.byModified, Concurrency: c.concurrency}
+	var auditErr error
 	for entry, err := range engine.Audit(ctx, opts) {
 		if err != nil {
-			bar.done()
-			return err
+			auditErr = err // what was read is still written, then the error
+			break
 		}
 		entries = append(entries, entry)
 		sum.Add(entry)
@@ -206,11 +233,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if out.path == "" {
 			continue
 		}
-		if err := writeTo(outputs[out.path], out.write); err != nil {
+		f := outputs[out.path]
+		if err := writeTo(f, out.write); err != nil {
 			return fmt.Errorf("%s: %w", out.path, err)
 		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("%s: %w", out.path, err)
+		}
+		if err := os.Rename(f.Name(), out.path); err != nil {
+			return err
+		}
+		delete(outputs, out.path)
 	}
 	rep.writeSummary(stdout)
+	if auditErr != nil {
+		return fmt.Errorf("the audit stopped after %d entries (written above and to the files): %w", len(entries), auditErr)
+	}
 	for _, p := range []string{c.csvPath, c.jsonlPath, c.htmlPath} {
 		if p != "" {
 			fmt.Fprintf(stdout, "wrote %s\n", p)
@@ -224,8 +262,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if sum.Failed > 0 {
 		return fmt.Errorf("%d entries could not be read whole; the report lists them, and its totals leave them out", sum.Failed)
 	}
+	if lvl := failLevels[c.failOn]; lvl > 0 {
+		for sev, n := range sum.BySev {
+			if n > 0 && sev >= lvl {
+				return fmt.Errorf("%w: %d findings of severity %s or worse", errFindings, n, c.failOn)
+			}
+		}
+	}
 	return nil
 }
+
+// errFindings makes the command exit with status 3 (-fail-on).
+var errFindings = errors.New("findings")
+
+var failLevels = map[string]ordermgmt.Severity{"none": 0, "info": ordermgmt.SeverityInfo,
+	"warning": ordermgmt.SeverityWarning, "error": ordermgmt.SeverityError}
 
 // countOrders asks the store how many orders the range holds, for the
 // progress bar (one call; 0 when unknown).
@@ -275,7 +326,10 @@ func reconcile(ctx context.Context, engine *ordermgmt.Engine, entries []*ordermg
 	}
 	if !yes {
 		fmt.Fprint(stdout, "Run Reconcile on these orders? [y/N] ")
-		answer, _ := bufio.NewReader(stdin).ReadString('\n')
+		answer, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil {
+			fmt.Fprintln(stdout) // no newline came: end the prompt's line
+		}
 		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
 			fmt.Fprintln(stdout, "Nothing done.")
 			return nil

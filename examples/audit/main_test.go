@@ -322,3 +322,41 @@ func TestUnreadableEntriesAreReported(t *testing.T) {
 		t.Error("the unreadable entry is not shown")
 	}
 }
+
+// TestOutputsReplacedOnlyWhenComplete: a run that fails leaves a report
+// already there as it was.
+func TestOutputsReplacedOnlyWhenComplete(t *testing.T) {
+	dir := t.TempDir()
+	keep := filepath.Join(dir, "keep.html")
+	os.WriteFile(keep, []byte("yesterday's report"), 0o644)
+	t.Setenv("WC_URL", "") // a real run without its settings fails
+	err := run(context.Background(), []string{"-html", keep}, strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil {
+		t.Fatal("a run without settings succeeded")
+	}
+	if b, _ := os.ReadFile(keep); string(b) != "yesterday's report" {
+		t.Errorf("the old report became %q", b)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".keep.html.*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	if _, err := parseFlags([]string{"-csv", "x.out", "-html", "./x.out"}, &bytes.Buffer{}); err == nil {
+		t.Error("one path for two outputs was accepted")
+	}
+}
+
+// TestFailOn: -fail-on error makes a run with error findings fail with
+// errFindings (exit status 3); the default does not.
+func TestFailOn(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-demo"}, strings.NewReader(""), &out, &bytes.Buffer{}); err != nil {
+		t.Fatalf("default: %v", err)
+	}
+	err := run(context.Background(), []string{"-demo", "-fail-on", "error"}, strings.NewReader(""), &out, &bytes.Buffer{})
+	if !errors.Is(err, errFindings) {
+		t.Errorf("-fail-on error: %v", err)
+	}
+	if _, err := parseFlags([]string{"-fail-on", "sometimes"}, &bytes.Buffer{}); err == nil {
+		t.Error("a bad -fail-on was accepted")
+	}
+}

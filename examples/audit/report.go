@@ -277,8 +277,8 @@ func (r *report) charts() []chart {
 	type day struct{ completed, captured, wooRefunded, dinteroRefunded int64 }
 	perCur := map[string]map[string]*day{}
 	for _, e := range r.Entries {
-		if e.Woo == nil {
-			continue
+		if e.Woo == nil || e.Err != "" {
+			continue // as the totals: half-read books are left out
 		}
 		if perCur[e.Currency] == nil {
 			perCur[e.Currency] = map[string]*day{}
