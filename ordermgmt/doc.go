@@ -53,8 +53,9 @@
 // that names the order and the operation ("wc-1001-capture",
 // "wc-1001-refund-1005"), and before and after any uncertain call the
 // transaction is read and an event with that reference means "done". Work
-// on one order is serialized by a Locker (in-process by default; plug in a
-// shared one for several replicas). A refund is recorded in WooCommerce
+// on one order is serialized by a Locker (in-process by default;
+// pgstore.Locker for several replicas on PostgreSQL), and work under the
+// lock uses the lock's context, which ends if the lock is lost. A refund is recorded in WooCommerce
 // first, with a marker, so a crash between the two halves leaves an intent
 // that the next Reconcile completes. Notes are written before the meta that
 // records them: a crash can repeat a note, never lose one.
