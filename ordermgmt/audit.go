@@ -68,6 +68,10 @@ const (
 	// authorization approved after review, a payment voided or declined
 	// at Dintero) and Reconcile would move it.
 	FindingStatusBehind FindingKind = "status_behind"
+	// FindingNeedsAttention: the order is in the failure status (on hold)
+	// while money is authorized and not captured at Dintero: a capture or
+	// void failed (its note says why), or the order waits for a person.
+	FindingNeedsAttention FindingKind = "needs_attention"
 	// FindingCurrencyMismatch: the order and its transaction are in
 	// different currencies; their amounts are not compared.
 	FindingCurrencyMismatch FindingKind = "currency_mismatch"
@@ -82,7 +86,21 @@ func FindingKinds() []FindingKind {
 	return []FindingKind{FindingCompletedNotCaptured, FindingCancelledButCaptured, FindingAuthorizationNotReleased, FindingTotalAboveAuthorized,
 		FindingTransactionMismatch, FindingCurrencyMismatch, FindingRefundMismatch, FindingRefundInDoubt, FindingAuthorizationExpiring,
 		FindingAwaitingAuthorization, FindingTransactionWithoutOrder, FindingOrderWithoutTransaction,
-		FindingStatusBehind, FindingCapturedNotCompleted, FindingManualRefund}
+		FindingNeedsAttention, FindingStatusBehind, FindingCapturedNotCompleted, FindingManualRefund}
+}
+
+// Severity is how much a finding of kind k matters: an error where money
+// is wrong or at risk now, a warning where it may become so or needs a
+// look, information where both books agree but differ from the usual.
+func (k FindingKind) Severity() Severity {
+	switch k {
+	case FindingCapturedNotCompleted, FindingManualRefund:
+		return SeverityInfo
+	case FindingRefundInDoubt, FindingAwaitingAuthorization, FindingAuthorizationExpiring, FindingTransactionWithoutOrder,
+		FindingOrderWithoutTransaction, FindingStatusBehind, FindingNeedsAttention:
+		return SeverityWarning
+	}
+	return SeverityError
 }
 
 // Severity says how much a finding matters.
@@ -151,9 +169,9 @@ type AuditRefund struct {
 // Currency.
 type WooBook struct {
 	Status woocommerce.Status `json:"status"`
-	// Paid is whether the order was paid (WooCommerce dated the payment,
-	// or its status says so); only paid orders count in the totals.
-	Paid        bool          `json:"paid"`
+	// Counted is whether the order counts in the totals: paid, and not
+	// cancelled, failed or waiting for review.
+	Counted     bool          `json:"counted"`
 	Total       int64         `json:"total"`
 	Refunded    int64         `json:"refunded"`
 	Refunds     []AuditRefund `json:"refunds,omitempty"`
@@ -398,6 +416,13 @@ func (e *Engine) Audit(ctx context.Context, opts AuditOptions) iter.Seq2[*AuditE
 // the creation date.
 var auditFields = append(slices.Clone(orderFields), "date_created_gmt")
 
+// counted reports whether an order's sale stands, for the totals: paid,
+// and not cancelled, failed or waiting for review.
+func (e *Engine) counted(o *woocommerce.Order) bool {
+	s := &e.settings
+	return e.paid(o) && !s.isCancel(o.Status) && o.Status != woocommerce.StatusFailed && o.Status != s.ManualReviewStatus
+}
+
 // paid reports whether the order was paid: WooCommerce dated the payment,
 // or the order is in a status only a payment leads to. On hold alone is
 // not one: the engine puts unpaid orders there too.
@@ -411,7 +436,7 @@ func (e *Engine) paid(o *woocommerce.Order) bool {
 // auditOrder reads one order's books and judges them.
 func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts AuditOptions) *AuditEntry {
 	entry := &AuditEntry{OrderID: o.ID, Number: o.Number, Currency: o.Currency}
-	woo := &WooBook{Status: o.Status, Paid: e.paid(o), Created: o.DateCreated.Time, Modified: o.DateModified.Time, Transaction: o.TransactionID}
+	woo := &WooBook{Status: o.Status, Counted: e.counted(o), Created: o.DateCreated.Time, Modified: o.DateModified.Time, Transaction: o.TransactionID}
 	entry.Woo = woo
 	cur, err := money.Lookup(o.Currency)
 	if err == nil {
@@ -437,6 +462,7 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 		}
 		slices.SortFunc(st.Refunds, func(a, b *woocommerce.Refund) int { return int(a.ID - b.ID) })
 	}
+	missing := false
 	if o.TransactionID != "" {
 		tx, _, err := e.dt.Transactions.Get(ctx, o.TransactionID, nil)
 		var apiErr *dintero.APIError
@@ -444,7 +470,9 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 		case err == nil:
 			st.Transaction = tx
 		case errors.As(err, &apiErr) && apiErr.StatusCode == 404:
-			// Judged below as an order without its transaction.
+			// Judged below as an order without its transaction; Reconcile
+			// fails on it, so it has no plan.
+			missing = true
 		default:
 			entry.Err = "reading the transaction: " + err.Error()
 			return entry
@@ -460,8 +488,8 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 		}
 		st.Notes = append([]*woocommerce.Note{}, ns...)
 	}
-	add := func(k FindingKind, sev Severity, format string, args ...any) {
-		entry.Findings = append(entry.Findings, Finding{Kind: k, Severity: sev, Message: fmt.Sprintf(format, args...)})
+	add := func(k FindingKind, format string, args ...any) {
+		entry.Findings = append(entry.Findings, Finding{Kind: k, Severity: k.Severity(), Message: fmt.Sprintf(format, args...)})
 	}
 	f := cur.Format
 	tx := st.Transaction
@@ -500,7 +528,7 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 				viaDintero += a
 			} else {
 				doubtful[ref] = true
-				add(FindingRefundInDoubt, SeverityWarning, "refund record %d of %s is not confirmed at Dintero", r.ID, f(a))
+				add(FindingRefundInDoubt, "refund record %d of %s is not confirmed at Dintero", r.ID, f(a))
 			}
 		case automaticRefund(r, a, refundedBefore, woo.Total, s) && (st.Notes == nil || coreRefundNoted(st.Notes, s)) && !s.NoRefundOnStatusChange:
 			ar.Via = "automatic"
@@ -510,10 +538,10 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 				outside = slices.Delete(outside, i, i+1)
 				explained += a
 				ar.Via = "dintero-backoffice"
-				add(FindingManualRefund, SeverityInfo, "refund record %d of %s was recorded by hand for a refund made at Dintero outside dinterowoo", r.ID, f(a))
+				add(FindingManualRefund, "refund record %d of %s was recorded by hand for a refund made at Dintero outside dinterowoo", r.ID, f(a))
 				break
 			}
-			add(FindingManualRefund, SeverityInfo, "refund record %d of %s was made by hand, not through Dintero", r.ID, f(a))
+			add(FindingManualRefund, "refund record %d of %s was made by hand, not through Dintero", r.ID, f(a))
 		}
 		refundedBefore += a
 		woo.Refunded += a
@@ -527,7 +555,7 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 			refund := strings.Contains(ref, "-refund-") && !strings.Contains(ref, "-refund-create-") || ref == cancelReference(o.ID)
 			if refund && !doubtful[ref] && (tx == nil || tx.FindEvent(dintero.EventRefund, ref) == nil) {
 				doubtful[ref] = true
-				add(FindingRefundInDoubt, SeverityWarning, "refund %s was sent and its outcome is not known yet", ref)
+				add(FindingRefundInDoubt, "refund %s was sent and its outcome is not known yet", ref)
 			}
 		}
 	}
@@ -539,10 +567,10 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 			if o.TransactionID != "" {
 				what = "transaction " + o.TransactionID + ", which Dintero does not have"
 			}
-			add(FindingOrderWithoutTransaction, SeverityWarning, "the order is %s, paid with Dintero, and has %s", o.Status, what)
+			add(FindingOrderWithoutTransaction, "the order is %s, paid with Dintero, and has %s", o.Status, what)
 		}
 	case !TransactionBelongs(o, tx):
-		add(FindingTransactionMismatch, SeverityError, "transaction %s was paid for merchant reference %q, not this order", tx.ID, tx.MerchantReference)
+		add(FindingTransactionMismatch, "transaction %s was paid for merchant reference %q, not this order", tx.ID, tx.MerchantReference)
 		tx = nil // not this order's book; the plan still sees it, to block
 	}
 
@@ -557,6 +585,10 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 		entry.Dintero = d
 	}
 
+	if missing {
+		entry.Blocked = "Dintero has no transaction " + o.TransactionID + ": Reconcile cannot act on the order"
+		return entry
+	}
 	p, err := e.plan(ctx, st)
 	if err != nil {
 		entry.Err = "planning: " + err.Error()
@@ -574,11 +606,14 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 	case d == nil:
 	case !strings.EqualFold(d.Currency, o.Currency):
 		// Amounts in two currencies cannot be compared.
-		add(FindingCurrencyMismatch, SeverityError, "the order is in %s and its transaction in %s", o.Currency, d.Currency)
+		add(FindingCurrencyMismatch, "the order is in %s and its transaction in %s", o.Currency, d.Currency)
 	default:
 		// A Swish order cancelled is refunded, not voided, with no
-		// record in the store: that refund is expected.
-		if ev := tx.FindEvent(dintero.EventRefund, cancelReference(o.ID)); ev != nil {
+		// record in the store: that refund is expected, whoever made it
+		// (this engine's reference, or the plugin's order id).
+		if s.isCancel(o.Status) && isSwish(tx) {
+			viaDintero = max(viaDintero, min(d.Refunded+d.PendingRefund, d.Captured)-explained)
+		} else if ev := tx.FindEvent(dintero.EventRefund, cancelReference(o.ID)); ev != nil {
 			viaDintero += ev.Amount
 		}
 		e.judge(entry, o, tx, d, cur, viaDintero, explained, p, now, opts, add)
@@ -626,7 +661,7 @@ func describeAction(a Action, cur money.Currency) string {
 // judge adds the findings that compare the two books. explained is what
 // of Dintero's refunds hand-made records in the store account for.
 func (e *Engine) judge(entry *AuditEntry, o *woocommerce.Order, tx *dintero.Transaction, d *DinteroBook, cur money.Currency,
-	viaDintero, explained int64, p *Plan, now time.Time, opts AuditOptions, add func(FindingKind, Severity, string, ...any)) {
+	viaDintero, explained int64, p *Plan, now time.Time, opts AuditOptions, add func(FindingKind, string, ...any)) {
 	s := &e.settings
 	f := cur.Format
 	woo := entry.Woo
@@ -652,15 +687,24 @@ func (e *Engine) judge(entry *AuditEntry, o *woocommerce.Order, tx *dintero.Tran
 	}
 	switch {
 	case s.isCapture(o.Status) && authorized && toCapture > 0:
-		add(FindingCompletedNotCaptured, SeverityError, "the order is %s and %s is authorized and not captured", o.Status, f(toCapture))
+		add(FindingCompletedNotCaptured, "the order is %s and %s is authorized and not captured", o.Status, f(toCapture))
+	case s.isCapture(o.Status) && (tx.Status == dintero.StatusOnHold || tx.Status == dintero.StatusInitiated):
+		add(FindingCompletedNotCaptured, "the order is %s and its payment is %s at Dintero: not authorized, nothing can be captured", o.Status, tx.Status)
+	case s.isCapture(o.Status) && d.Captured == 0 && (tx.Status == dintero.StatusAuthorizationVoided || tx.Status == dintero.StatusFailed ||
+		tx.Status == dintero.StatusDeclined):
+		add(FindingCompletedNotCaptured, "the order is %s and its payment is %s at Dintero: nothing was or can be captured", o.Status, tx.Status)
 	case s.isCancel(o.Status) && d.Captured-d.Refunded-d.PendingRefund > 0:
-		add(FindingCancelledButCaptured, SeverityError, "the order is %s and %s captured is not refunded", o.Status, f(d.Captured-d.Refunded-d.PendingRefund))
+		add(FindingCancelledButCaptured, "the order is %s and %s captured is not refunded", o.Status, f(d.Captured-d.Refunded-d.PendingRefund))
 	case d.Captured > 0 && !s.isCapture(o.Status) && !released && !isSwish(tx):
 		// Swish captures at payment: a processing Swish order is normal.
-		add(FindingCapturedNotCompleted, SeverityInfo, "%s was captured at Dintero while the order is %s", f(d.Captured), o.Status)
+		add(FindingCapturedNotCompleted, "%s was captured at Dintero while the order is %s", f(d.Captured), o.Status)
+	}
+	if o.Status == s.FailureStatus && authorized && uncaptured > 0 && d.PendingVoid == 0 && len(entry.Findings) == 0 {
+		add(FindingNeedsAttention, "the order is %s with %s authorized and not captured: a capture or void failed (see the order's notes), or it waits for a person",
+			o.Status, f(uncaptured))
 	}
 	if released && authorized && uncaptured > 0 && d.PendingVoid == 0 {
-		add(FindingAuthorizationNotReleased, SeverityError, "the order is %s and %s is still authorized at Dintero, neither captured nor voided",
+		add(FindingAuthorizationNotReleased, "the order is %s and %s is still authorized at Dintero, neither captured nor voided",
 			o.Status, f(uncaptured))
 	}
 	// Refunds: what Dintero returned against what the store's records say
@@ -669,20 +713,20 @@ func (e *Engine) judge(entry *AuditEntry, o *woocommerce.Order, tx *dintero.Tran
 	if diff := d.Refunded + d.PendingRefund - viaDintero - explained; diff != 0 && !(diff < 0 && d.Captured == 0) {
 		switch {
 		case diff > 0:
-			add(FindingRefundMismatch, SeverityError, "Dintero refunded %s more than the store's refund records say (%s against %s)",
+			add(FindingRefundMismatch, "Dintero refunded %s more than the store's refund records say (%s against %s)",
 				f(diff), f(d.Refunded+d.PendingRefund), f(viaDintero+explained))
 		default:
-			add(FindingRefundMismatch, SeverityError, "Dintero refunded %s less than the store's refund records say (%s against %s)",
+			add(FindingRefundMismatch, "Dintero refunded %s less than the store's refund records say (%s against %s)",
 				f(-diff), f(d.Refunded+d.PendingRefund), f(viaDintero+explained))
 		}
 	}
 	live := tx.Status != dintero.StatusAuthorizationVoided && tx.Status != dintero.StatusFailed && tx.Status != dintero.StatusDeclined
 	if want := woo.Total - woo.Refunded; live && !released && want > d.Authorized+s.CaptureTolerance {
-		add(FindingTotalAboveAuthorized, SeverityError, "the order asks %s and Dintero authorized %s", f(want), f(d.Authorized))
+		add(FindingTotalAboveAuthorized, "the order asks %s and Dintero authorized %s", f(want), f(d.Authorized))
 	}
 	if tx.Status == dintero.StatusOnHold || tx.Status == dintero.StatusInitiated {
 		if waited := now.Sub(tx.CreatedAt); waited > opts.AwaitingAuthorizationAfter {
-			add(FindingAwaitingAuthorization, SeverityWarning, "the payment has waited for authorization (%s) for %s", tx.Status, humanDuration(waited))
+			add(FindingAwaitingAuthorization, "the payment has waited for authorization (%s) for %s", tx.Status, humanDuration(waited))
 		}
 	}
 	if authorized && uncaptured > 0 && !s.isCapture(o.Status) && !released && !d.AuthorizationExpires.IsZero() {
@@ -691,14 +735,14 @@ func (e *Engine) judge(entry *AuditEntry, o *woocommerce.Order, tx *dintero.Tran
 			if left <= 0 {
 				when = "ended " + humanDuration(-left) + " ago"
 			}
-			add(FindingAuthorizationExpiring, SeverityWarning, "the authorization of %s not captured %s", f(uncaptured), when)
+			add(FindingAuthorizationExpiring, "the authorization of %s not captured %s", f(uncaptured), when)
 		}
 	}
 	// The store's status behind Dintero's (a callback lost, say): the
 	// plan moves it, and no other finding says so.
 	for _, a := range p.Actions {
 		if a.Kind == ActSetStatus && a.Status != "" && a.Status != s.FailureStatus && a.Status != o.Status && len(entry.Findings) == 0 {
-			add(FindingStatusBehind, SeverityWarning, "the order is %s while Dintero's payment is %s: Reconcile would set it to %s", o.Status, tx.Status, a.Status)
+			add(FindingStatusBehind, "the order is %s while Dintero's payment is %s: Reconcile would set it to %s", o.Status, tx.Status, a.Status)
 			break
 		}
 	}
@@ -756,7 +800,7 @@ func (e *Engine) auditLooseTransactions(ctx context.Context, opts AuditOptions, 
 			}
 			// Outside the range, an order may still hold it: ask the one
 			// its merchant reference names.
-			readErr, found := "", false
+			readErr, found, named := "", false, ""
 			// The references name the order by id (or by number, which is
 			// the id unless a plugin renumbers orders).
 			for _, ref := range slices.Compact([]string{tx.MerchantReference, tx.MerchantReference2}) {
@@ -769,6 +813,8 @@ func (e *Engine) auditLooseTransactions(ctx context.Context, opts AuditOptions, 
 				switch {
 				case err == nil && o.PaymentMethod == e.settings.PaymentMethod && o.TransactionID == tx.ID && TransactionBelongs(o, tx):
 					found = true
+				case err == nil:
+					named = fmt.Sprintf("; order %d, which its reference names, holds %q and is paid with %q", o.ID, o.TransactionID, o.PaymentMethod)
 				case err != nil && !(errors.As(err, &apiErr) && apiErr.Status == 404):
 					// Not knowing is not "no order".
 					readErr = fmt.Sprintf("reading order %d: %v", id, err)
@@ -787,9 +833,9 @@ func (e *Engine) auditLooseTransactions(ctx context.Context, opts AuditOptions, 
 				f = cur.Format
 			}
 			if readErr == "" {
-				entry.Findings = []Finding{{Kind: FindingTransactionWithoutOrder, Severity: SeverityWarning,
-					Message: fmt.Sprintf("transaction %s (%s, %s authorized, merchant reference %q) belongs to no Dintero-paid order",
-						tx.ID, tx.Status, f(tx.Amount), tx.MerchantReference)}}
+				entry.Findings = []Finding{{Kind: FindingTransactionWithoutOrder, Severity: FindingTransactionWithoutOrder.Severity(),
+					Message: fmt.Sprintf("transaction %s (%s, %s authorized, merchant reference %q) belongs to no Dintero-paid order%s",
+						tx.ID, tx.Status, f(tx.Amount), tx.MerchantReference, named)}}
 			}
 			if !yield(entry, nil) {
 				return
@@ -800,9 +846,9 @@ func (e *Engine) auditLooseTransactions(ctx context.Context, opts AuditOptions, 
 
 // BookTotals are one currency's sums over audited entries, in minor units.
 type BookTotals struct {
-	Orders       int `json:"orders"` // paid orders
+	Orders       int `json:"orders"` // counted orders (WooBook.Counted)
 	Transactions int `json:"transactions"`
-	// The store: totals and refunds recorded of the paid orders.
+	// The store: totals and refunds recorded of the counted orders.
 	WooTotal    int64 `json:"woocommerce_total"`
 	WooRefunded int64 `json:"woocommerce_refunded"`
 	// Dintero: authorized (of payments not voided, failed or declined),
@@ -853,7 +899,7 @@ func (s *AuditSummary) Add(e *AuditEntry) {
 		}
 		return t
 	}
-	if e.Woo != nil && e.Woo.Paid {
+	if e.Woo != nil && e.Woo.Counted {
 		t := totals(e.Currency)
 		t.Orders++
 		t.WooTotal += e.Woo.Total

@@ -324,7 +324,43 @@ func TestAuditReviewedFlows(t *testing.T) {
 	o = w.paid(nokOrder(), dinterotest.Captured)
 	want[o.ID] = nil
 
+	// Completed while the payment is still on hold at Dintero.
+	o = w.paid(nokOrder(), dinterotest.OnHold)
+	w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
+	want[o.ID] = []ordermgmt.FindingKind{ordermgmt.FindingCompletedNotCaptured}
+
+	// Completed after the authorization was voided in the Backoffice.
+	o = w.paid(nokOrder(), dinterotest.Authorized)
+	w.dc.Transactions.Void(ctx, o.TransactionID)
+	w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
+	want[o.ID] = []ordermgmt.FindingKind{ordermgmt.FindingCompletedNotCaptured}
+
+	// A capture Dintero refused: the engine notes it and puts the order on
+	// hold, with the money still authorized.
+	o = w.paid(nokOrder(), dinterotest.Authorized)
+	w.dt.InjectFault(dinterotest.RouteCapture, dinterotest.Fault{Status: 400, Times: 1})
+	w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
+	w.engine.Reconcile(ctx, o.ID)
+	want[o.ID] = []ordermgmt.FindingKind{ordermgmt.FindingNeedsAttention}
+
+	// A Swish order the PHP plugin cancelled: refunded with the order id
+	// as the reference, no record in the store.
+	o = w.paid(nokOrder(), dinterotest.Captured)
+	w.dc.Transactions.Refund(ctx, o.TransactionID, &dintero.RefundRequest{Amount: w.tx(o).Amount, RefundReference: ordermgmt.OrderReference(o.ID)})
+	w.store.SetStatus(o.ID, woocommerce.StatusCancelled)
+	want[o.ID] = nil
+
+	// The order names a transaction Dintero does not have: no plan, since
+	// Reconcile cannot act.
+	ghost := nokOrder()
+	ghost.Status, ghost.TransactionID = woocommerce.StatusProcessing, "T12345678.nosuchtransactionatall0"
+	g := w.store.SeedOrder(ghost)
+	want[g.ID] = []ordermgmt.FindingKind{ordermgmt.FindingOrderWithoutTransaction}
+
 	entries := auditAll(t, w, ordermgmt.AuditOptions{})
+	if e := entries[g.ID]; e != nil && (len(e.Plan) != 0 || e.Blocked == "") {
+		t.Errorf("a transaction Dintero does not have: plan %v, blocked %q", e.Plan, e.Blocked)
+	}
 	for id, k := range want {
 		e := entries[id]
 		if e == nil {
@@ -339,8 +375,11 @@ func TestAuditReviewedFlows(t *testing.T) {
 	for _, e := range entries {
 		sum.Add(e)
 	}
-	if n := sum.Totals["NOK"].Orders; n != len(want)-1 { // the abandoned checkout is not a paid order
-		t.Errorf("%d paid orders in the totals, want %d", n, len(want)-1)
+	// Counted: the captured ones, the short one, the Swish one, the two
+	// completed ones, the one on hold and the processing ghost; not the
+	// abandoned, cancelled or manual-review ones.
+	if n := sum.Totals["NOK"].Orders; n != 8 {
+		t.Errorf("%d orders in the totals, want 8", n)
 	}
 }
 

@@ -182,6 +182,15 @@ func (d *demo) seed(ctx context.Context) error {
 	d.store.SetStatus(o.ID, woocommerce.StatusCancelled)
 	expect(o, ordermgmt.FindingAuthorizationNotReleased)
 
+	// Put on hold by a person (or by a capture that failed), with the
+	// money authorized and nothing captured.
+	o, _, err = d.paid(ctx, dinterotest.Authorized, 0, nil)
+	if err != nil {
+		return err
+	}
+	d.store.SetStatus(o.ID, woocommerce.StatusOnHold)
+	expect(o, ordermgmt.FindingNeedsAttention)
+
 	// Approved after review at Dintero; the store was never told.
 	o, tx, err = d.paid(ctx, dinterotest.OnHold, 0, nil)
 	if err != nil {

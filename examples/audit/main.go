@@ -47,8 +47,14 @@ type config struct {
 	failOn                           string
 }
 
-// errUsage is a flag error the flag package has already printed.
+// errUsage marks a flag error (exit status 2). The flag package prints
+// its own; the others say what is wrong.
 var errUsage = errors.New("usage")
+
+// usage is a flag error of our own: printed, exit status 2.
+func usage(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -57,6 +63,9 @@ func main() {
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 	case errors.Is(err, errUsage):
+		if err != errUsage {
+			fmt.Fprintln(os.Stderr, "audit:", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		}
 		os.Exit(2)
 	case errors.Is(err, errFindings):
 		fmt.Fprintln(os.Stderr, "audit:", err)
@@ -91,26 +100,26 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, errUsage // printed with the usage already
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments %q (flags only; see -h)", fs.Args())
+		return nil, usage("unexpected arguments %q (flags only; see -h)", fs.Args())
 	}
 	if c.yes && !c.reconcile {
-		return nil, errors.New("-yes only goes with -reconcile")
+		return nil, usage("-yes only goes with -reconcile")
 	}
 	var err error
 	if c.from, err = parseDay(from, false); err != nil {
-		return nil, fmt.Errorf("-from: %w", err)
+		return nil, usage("-from: %v", err)
 	}
 	if c.to, err = parseDay(to, true); err != nil {
-		return nil, fmt.Errorf("-to: %w", err)
+		return nil, usage("-to: %v", err)
 	}
 	if !c.from.IsZero() && !c.to.IsZero() && c.to.Before(c.from) {
-		return nil, errors.New("-to is before -from")
+		return nil, usage("-to is before -from")
 	}
 	if c.concurrency < 1 || c.concurrency > 64 {
-		return nil, errors.New("-concurrency must be 1 to 64")
+		return nil, usage("-concurrency must be 1 to 64")
 	}
 	if _, ok := failLevels[c.failOn]; !ok {
-		return nil, fmt.Errorf("-fail-on %q: use error, warning, info or none", c.failOn)
+		return nil, usage("-fail-on %q: use error, warning, info or none", c.failOn)
 	}
 	seen := map[string]bool{}
 	for _, p := range []string{c.csvPath, c.jsonlPath, c.htmlPath} {
@@ -119,7 +128,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		abs, _ := filepath.Abs(p)
 		if seen[abs] {
-			return nil, fmt.Errorf("%s is given for two outputs", p)
+			return nil, usage("%s is given for two outputs", p)
 		}
 		seen[abs] = true
 	}
@@ -240,17 +249,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if err := f.Close(); err != nil {
 			return fmt.Errorf("%s: %w", out.path, err)
 		}
-		if err := os.Rename(f.Name(), out.path); err != nil {
+		dest := out.path
+		if auditErr != nil {
+			// A report of part of the range never replaces a whole one.
+			dest += ".partial"
+		}
+		if err := os.Rename(f.Name(), dest); err != nil {
 			return err
 		}
 		delete(outputs, out.path)
 	}
 	rep.writeSummary(stdout)
 	if auditErr != nil {
-		return fmt.Errorf("the audit stopped after %d entries (written above and to the files): %w", len(entries), auditErr)
+		return fmt.Errorf("the audit stopped after %d entries (summarised above, written to .partial files): %w", len(entries), auditErr)
 	}
 	for _, p := range []string{c.csvPath, c.jsonlPath, c.htmlPath} {
-		if p != "" {
+		if p != "" && auditErr != nil {
+			fmt.Fprintf(stdout, "wrote %s.partial (the audit stopped; %s is unchanged)\n", p, p)
+		} else if p != "" {
 			fmt.Fprintf(stdout, "wrote %s\n", p)
 		}
 	}
@@ -263,10 +279,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return fmt.Errorf("%d entries could not be read whole; the report lists them, and its totals leave them out", sum.Failed)
 	}
 	if lvl := failLevels[c.failOn]; lvl > 0 {
-		for sev, n := range sum.BySev {
-			if n > 0 && sev >= lvl {
-				return fmt.Errorf("%w: %d findings of severity %s or worse", errFindings, n, c.failOn)
+		n := 0
+		for sev, count := range sum.BySev {
+			if sev >= lvl {
+				n += count
 			}
+		}
+		if n > 0 {
+			return fmt.Errorf("%w: %d findings of severity %s or worse", errFindings, n, c.failOn)
 		}
 	}
 	return nil

@@ -107,16 +107,7 @@ func (r *report) writeSummary(w io.Writer) {
 }
 
 // severityOf is the severity a kind is reported with.
-func severityOf(k ordermgmt.FindingKind) ordermgmt.Severity {
-	switch k {
-	case ordermgmt.FindingCapturedNotCompleted, ordermgmt.FindingManualRefund:
-		return ordermgmt.SeverityInfo
-	case ordermgmt.FindingRefundInDoubt, ordermgmt.FindingAwaitingAuthorization, ordermgmt.FindingAuthorizationExpiring,
-		ordermgmt.FindingTransactionWithoutOrder, ordermgmt.FindingOrderWithoutTransaction:
-		return ordermgmt.SeverityWarning
-	}
-	return ordermgmt.SeverityError
-}
+func severityOf(k ordermgmt.FindingKind) ordermgmt.Severity { return k.Severity() }
 
 var csvHeader = []string{"order_id", "number", "currency", "woo_status", "woo_total", "woo_refunded", "transaction_id",
 	"dintero_status", "authorized", "captured", "refunded", "pending_capture", "pending_refund", "kind", "severity", "message", "plan", "blocked", "error"}
