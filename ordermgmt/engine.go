@@ -364,9 +364,23 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 			}
 		case ActCapture, ActVoid, ActRefund:
 			ref := actionReference(o.ID, a)
-			inflight.set(ref, e.now())
-			if _, err = update(woocommerce.OrderUpdate{}); err != nil {
+			started := e.now()
+			inflight.set(ref, started)
+			var after *woocommerce.Order
+			if after, err = update(woocommerce.OrderUpdate{}); err != nil {
 				break // nothing is sent before its in-flight record exists
+			}
+			if rival := rivalAttempt(o, after, ref, attemptKey(ref, started)); rival != "" {
+				// Another worker started this very movement since the
+				// order was read: a second holder of the order's lock (one
+				// that lost it and has not noticed yet). Both records are
+				// in WooCommerce, and whichever wrote second sees the
+				// other's and steps back; the movement is then in doubt
+				// like any other, and never sent twice.
+				w := InDoubt{Action: a, Since: started, Until: started.Add(e.settings.InDoubtWait)}
+				res.Waiting = append(res.Waiting, w)
+				err = &InDoubtError{OrderID: o.ID, What: a.String() + " (started by another worker: " + rival + ")", Since: w.Since, Until: w.Until}
+				break
 			}
 			var ok bool
 			ok, err = e.moveMoney(ctx, st, a)

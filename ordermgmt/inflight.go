@@ -366,3 +366,24 @@ func recordInDoubt(st State, recorded *attempts, now time.Time, wait time.Durati
 	}
 	return nil
 }
+
+// rivalAttempt returns the key of an in-flight record of ref that after
+// (the order as the write of ours returned it) holds, that before (as the
+// worker read it) did not, and that is not ours: another worker's attempt
+// at the same movement, started concurrently. "" when there is none.
+func rivalAttempt(before, after *woocommerce.Order, ref, ours string) string {
+	if after == nil {
+		return ""
+	}
+	known := map[string]bool{}
+	for _, m := range before.MetaData {
+		known[m.Key] = true
+	}
+	prefix := MetaInFlightPrefix + ref + "@"
+	for _, m := range after.MetaData {
+		if strings.HasPrefix(m.Key, prefix) && m.Key != ours && !known[m.Key] && m.StringValue() != "" {
+			return m.Key
+		}
+	}
+	return ""
+}

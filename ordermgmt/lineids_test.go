@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
@@ -286,5 +287,44 @@ func TestLinesFollowTheSessionsIDs(t *testing.T) {
 	}
 	if e := refundEvent(t, w.tx(o), res.Reference); len(e.Items) != 1 || e.Items[0].LineID != fmt.Sprint(o.LineItems[1].ID) {
 		t.Errorf("refund items %+v", e.Items)
+	}
+}
+
+// TestOverlappingHoldersMoveMoneyOnce: two workers hold one order's lock
+// at once (a shared lock lost and not noticed yet; here two engines with
+// locks of their own) and both go to complete the same refund. The one
+// that writes its in-flight record second sees the other's and steps
+// back: Dintero refunds once.
+func TestOverlappingHoldersMoveMoneyOnce(t *testing.T) {
+	t.Parallel()
+	for range 20 {
+		w := newWorld(t)
+		ctx := context.Background()
+		o := w.captured()
+		w.dt.InjectFault(dinterotest.RouteRefund, dinterotest.Fault{Status: 503, Times: 1})
+		if _, err := w.engine.Refund(ctx, o.ID, ordermgmt.RefundRequest{Amount: d("100")}); err == nil {
+			t.Fatal("want the refund in doubt")
+		}
+		w.pastDoubt()
+		other, err := ordermgmt.New(w.wc, w.dc, ordermgmt.WithClock(w.clock.now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for _, e := range []*ordermgmt.Engine{w.engine, other} {
+			wg.Add(1)
+			go func() { defer wg.Done(); e.Reconcile(ctx, o.ID) }()
+		}
+		wg.Wait()
+		tx := w.tx(o)
+		refunds := 0
+		for _, e := range tx.Events {
+			if e.Event == dintero.EventRefund && e.Success {
+				refunds++
+			}
+		}
+		if refunds != 1 {
+			t.Fatalf("one 100 NOK refund record, %d refunds at Dintero (refunded %d)", refunds, tx.RefundedAmount())
+		}
 	}
 }

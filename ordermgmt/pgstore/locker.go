@@ -29,17 +29,32 @@ const LockClass int32 = 0x44574F4F
 // ("order:1001"). Two orders whose hashes meet only wait for each other;
 // they never share money.
 //
-// A lock is lost when its connection dies (a restart, a network cut, an
-// idle timeout): PostgreSQL releases it at once, and another replica may
-// take it. The holder learns it within the check interval, when a ping on
-// the lock's connection fails, and its held context ends with
-// ordermgmt.ErrLockLost. Between the loss and that moment both may act on
-// the order; the engine's in-flight records in WooCommerce keep money
-// safe then: a capture or refund is recorded on the order before it is
-// sent, and a second holder that finds such a record waits for the
-// in-doubt period (Settings.InDoubtWait) and looks for the movement's
-// reference at Dintero before it sends anything. Money therefore never
-// moves twice, even with two holders.
+// A lock is lost when its session ends (a restart, a network cut, an idle
+// timeout): PostgreSQL releases it, and another replica may take it. The
+// lock's session has TCP keepalives and a user timeout of a few check
+// intervals, so the server notices a vanished peer within seconds rather
+// than TCP's default two hours. The holder checks, every interval, that
+// its own session still holds the lock, and its held context ends with
+// ordermgmt.ErrLockLost at the first check that fails: within two check
+// intervals of the loss (longer if the process was paused).
+//
+// Between the loss and that moment two workers may act on the order. The
+// engine's in-flight records in WooCommerce keep money safe then: a
+// capture, void or refund is recorded on the order before it is sent; a
+// worker that reads such a record waits for the in-doubt period
+// (Settings.InDoubtWait) and looks for the movement's reference at Dintero
+// before sending anything; and a worker whose own record-write returns the
+// order with a record of the same movement that another worker wrote since
+// it read the order steps back. Of two workers racing, the one that writes
+// second always sees the other's record, so a movement is never sent
+// twice.
+//
+// It needs a direct connection or session pooling: a pooler that shares
+// server sessions between clients (pgbouncer's transaction mode) cannot
+// hold session locks for one client. Such a setup is detected (the
+// session already holds the key, or the checking session is not the one
+// that took the lock) and refused or reported as a lost lock. Point every
+// replica at the primary: a hot standby has locks of its own.
 type Locker struct {
 	pool  *pgxpool.Pool
 	store string
@@ -53,8 +68,8 @@ type LockerOption func(*Locker)
 // serve several stores whose order ids overlap.
 func WithStore(name string) LockerOption { return func(l *Locker) { l.store = name } }
 
-// WithCheckEvery sets how often a held lock's connection is checked
-// (default 1s): the longest a lost lock goes unnoticed.
+// WithCheckEvery sets how often a held lock is checked (default 1s): a
+// lost lock is noticed within two intervals.
 func WithCheckEvery(d time.Duration) LockerOption { return func(l *Locker) { l.every = d } }
 
 // NewLocker returns a Locker on pool.
@@ -72,8 +87,14 @@ func NewLocker(pool *pgxpool.Pool, opts ...LockerOption) (*Locker, error) {
 	return l, nil
 }
 
-// Key is the second advisory-lock key of an engine key in a store: what
-// to look for in pg_locks (classid = LockClass, objid = Key, objsubid = 2).
+// ownsLock is true when this session holds the advisory lock ($1, $2),
+// both given as their unsigned values (pg_locks shows keys as oids).
+const ownsLock = `EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::bigint::oid
+	AND objid = $2::bigint::oid AND objsubid = 2 AND pid = pg_backend_pid() AND granted)`
+
+// Key is the second advisory-lock key of an engine key in a store. In
+// pg_locks the keys show as unsigned oids: classid = uint32(LockClass),
+// objid = uint32(Key), objsubid = 2.
 func Key(store, key string) int32 {
 	h := fnv.New32a()
 	h.Write([]byte(store))
@@ -91,12 +112,35 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 		return nil, nil, fmt.Errorf("pgstore: lock %s: %w", key, err)
 	}
 	objid := Key(l.store, key)
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1, $2)", LockClass, objid); err != nil {
-		// Cancelled while waiting: the server was asked to cancel, but
-		// the lock may have been granted just before; a connection that
-		// is closed holds nothing.
+	fail := func(err error) (context.Context, func(), error) {
+		// A connection that is closed holds nothing, whatever the server
+		// granted before a cancel reached it.
 		conn.Hijack().Close(context.Background())
 		return nil, nil, fmt.Errorf("pgstore: lock %s: %w", key, err)
+	}
+	// The lock's session waits as long as ctx allows (a role's
+	// lock_timeout or statement_timeout would cut it short), and a peer
+	// that vanishes without closing is noticed by the server within
+	// seconds, not the hours of TCP's defaults, so that its lock is freed.
+	userTimeout := max(5*l.every, 5*time.Second).Milliseconds()
+	if _, err := conn.Exec(ctx, fmt.Sprintf("SET lock_timeout = 0; SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0; "+
+		"SET tcp_keepalives_idle = %d; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 3; SET tcp_user_timeout = %d",
+		max(1, int(l.every/time.Second)), userTimeout)); err != nil {
+		return fail(err)
+	}
+	// The session must not hold the key already: behind a pooler that
+	// shares server sessions between clients (pgbouncer in transaction
+	// mode), two clients would both "get" a re-entrant lock.
+	var pid int32
+	var heldAlready bool
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid(), "+ownsLock, int64(uint32(LockClass)), int64(uint32(objid))).Scan(&pid, &heldAlready); err != nil {
+		return fail(err)
+	}
+	if heldAlready {
+		return fail(errors.New("this database session already holds the lock: is a pooler sharing sessions between clients? Use a direct connection or session pooling"))
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1, $2)", LockClass, objid); err != nil {
+		return fail(err)
 	}
 	held, lose := context.WithCancelCause(ctx)
 	stop := make(chan struct{})
@@ -113,9 +157,16 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 			case <-held.Done():
 				return
 			case <-t.C:
-				pctx, cancel := context.WithTimeout(context.Background(), l.every)
-				err := conn.Ping(pctx)
+				// Not a ping: the check that this session, the one that
+				// took it, still holds the lock. A pooler that swapped the
+				// session, a DISCARD ALL or a dead connection all fail it.
+				pctx, cancel := context.WithTimeout(context.Background(), max(2*l.every, 5*time.Second))
+				var owns bool
+				err := conn.QueryRow(pctx, "SELECT pg_backend_pid() = $3 AND "+ownsLock, int64(uint32(LockClass)), int64(uint32(objid)), pid).Scan(&owns)
 				cancel()
+				if err == nil && !owns {
+					err = errors.New("the session no longer holds it")
+				}
 				if err != nil {
 					lose(fmt.Errorf("%w: %s: %v", ordermgmt.ErrLockLost, key, err))
 					return
@@ -139,6 +190,11 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 			var ok bool
 			if err := conn.QueryRow(uctx, "SELECT pg_advisory_unlock($1, $2)", LockClass, objid).Scan(&ok); err != nil || !ok {
 				// Not sure it is released: end the session, which is.
+				conn.Hijack().Close(uctx)
+				return
+			}
+			if _, err := conn.Exec(uctx, "RESET lock_timeout; RESET statement_timeout; RESET idle_in_transaction_session_timeout; "+
+				"RESET tcp_keepalives_idle; RESET tcp_keepalives_interval; RESET tcp_keepalives_count; RESET tcp_user_timeout"); err != nil {
 				conn.Hijack().Close(uctx)
 				return
 			}

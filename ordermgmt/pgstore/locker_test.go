@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -208,4 +209,43 @@ func BenchmarkLockUnlock(b *testing.B) {
 			unlock()
 		}
 	})
+}
+
+// TestLockerWaitsDespiteTimeouts: a role or database with lock_timeout
+// and statement_timeout does not cut a wait short; the lock session's
+// settings do not leak into the pool afterwards.
+func TestLockerWaitsDespiteTimeouts(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	setup := newPool(t, dsn)
+	if _, err := setup.Exec(context.Background(), "ALTER DATABASE "+dbName(t, dsn)+" SET lock_timeout = '200ms'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := setup.Exec(context.Background(), "ALTER DATABASE "+dbName(t, dsn)+" SET statement_timeout = '300ms'"); err != nil {
+		t.Fatal(err)
+	}
+	pool := newPool(t, dsn)
+	l, _ := pgstore.NewLocker(pool)
+	_, unlock, err := l.Lock(context.Background(), "order:5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(time.Second, unlock)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, unlock2, err := l.Lock(ctx, "order:5")
+	if err != nil {
+		t.Fatalf("the wait was cut after %s: %v", time.Since(start), err)
+	}
+	unlock2()
+	var lockTimeout string
+	if err := pool.QueryRow(context.Background(), "SHOW lock_timeout").Scan(&lockTimeout); err != nil || lockTimeout != "200ms" {
+		t.Errorf("a pooled connection's lock_timeout is %q (%v), want the database's 200ms", lockTimeout, err)
+	}
+}
+
+func dbName(t *testing.T, dsn string) string {
+	i := strings.LastIndex(dsn, "/")
+	name, _, _ := strings.Cut(dsn[i+1:], "?")
+	return name
 }
