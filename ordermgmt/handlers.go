@@ -17,6 +17,13 @@ import (
 // is only a hint, so duplicated, late or reordered deliveries, and the
 // echoes of the engine's own updates, change nothing.
 //
+// A verified delivery is always answered 2xx, even when the order cannot
+// be reconciled now (WooCommerce, Dintero or this service in trouble): the
+// order is then due, and the poller (Poll, PollUntil) reconciles it on its
+// next run. WooCommerce never retries a delivery and disables a webhook
+// after seven failures in a row, a count that re-activation does not
+// reset; our own trouble must not count as one.
+//
 // An empty secret is refused (woocommerce.ErrNoSecret).
 func (e *Engine) WebhookHandler(secret string) (http.Handler, error) {
 	return woocommerce.WebhookHandler(secret, func(ctx context.Context, d *woocommerce.Delivery) error {
@@ -27,10 +34,11 @@ func (e *Engine) WebhookHandler(secret string) (http.Handler, error) {
 		if err != nil {
 			return err
 		}
-		if _, err = e.Reconcile(ctx, o.ID); handled(err) {
-			err = nil
+		if _, err = e.Reconcile(ctx, o.ID); err != nil && !handled(err) {
+			e.markDue(o.ID, e.now())
+			e.log.Warn("ordermgmt: webhook delivery taken, order not reconciled yet; the poller will", "order", o.ID, "error", err)
 		}
-		return err
+		return nil
 	})
 }
 

@@ -338,3 +338,43 @@ func TestReplayedWebhooksCoalesce(t *testing.T) {
 		t.Fatalf("%d captures", n)
 	}
 }
+
+// TestWebhooksSurviveADinteroOutage: during an outage longer than seven
+// deliveries, every verified delivery is answered 2xx, so WooCommerce never
+// disables the webhook; the orders are due, and the poller captures them
+// once Dintero is back.
+func TestWebhooksSurviveADinteroOutage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, withWebhooks)
+	var orders []int64
+	for range 9 {
+		orders = append(orders, w.paid(nokOrder(), dinterotest.Authorized).ID)
+	}
+	w.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: 503})
+	for _, id := range orders {
+		w.store.SetStatus(id, woocommerce.StatusCompleted)
+	}
+	w.store.WaitWebhooks()
+	failed := 0
+	for _, d := range w.store.Deliveries() {
+		if !d.Ping && (d.Status < 200 || d.Status > 299) {
+			failed++
+		}
+	}
+	if failed != 0 {
+		t.Errorf("%d deliveries answered with a failure during the outage", failed)
+	}
+	hooks, _, err := w.wc.Webhooks.List(context.Background(), nil)
+	if err != nil || len(hooks) != 1 || hooks[0].Status != "active" {
+		t.Fatalf("webhook after the outage: %+v %v", hooks, err)
+	}
+	w.dt.ClearFaults()
+	if _, err := w.engine.Poll(context.Background(), time.Now().Add(-time.Hour), 4); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range orders {
+		if tx := w.tx(&woocommerce.Order{ID: id}); tx.Status != dintero.StatusCaptured {
+			t.Errorf("order %d: %s after the poller", id, tx.Status)
+		}
+	}
+}
