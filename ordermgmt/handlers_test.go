@@ -378,3 +378,44 @@ func TestWebhooksSurviveADinteroOutage(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckWebhooks: a disabled order webhook is reported and, when asked,
+// set active again; a paused one is left to the person who paused it;
+// webhooks to other URLs are not the service's.
+func TestCheckWebhooks(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, withWebhooks)
+	ctx := context.Background()
+	url := w.hooks.URL + "/woocommerce"
+	h, err := w.engine.CheckWebhooks(ctx, url, false)
+	if err != nil || !h.Healthy() || len(h.Webhooks) != 1 {
+		t.Fatalf("healthy store: %+v %v", h, err)
+	}
+	other, _, err := w.wc.Webhooks.Create(ctx, &woocommerce.WebhookRequest{Topic: "order.created", DeliveryURL: "https://elsewhere.example/hook", Secret: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.wc.Webhooks.Update(ctx, other.ID, &woocommerce.WebhookRequest{Status: "disabled"})
+	paused, _, _ := w.wc.Webhooks.Create(ctx, &woocommerce.WebhookRequest{Topic: "order.created", DeliveryURL: url + "/", Secret: webhookSecret})
+	w.wc.Webhooks.Update(ctx, paused.ID, &woocommerce.WebhookRequest{Status: "paused"})
+	ours := h.Webhooks[0]
+	w.wc.Webhooks.Update(ctx, ours.ID, &woocommerce.WebhookRequest{Status: "disabled"})
+
+	h, err = w.engine.CheckWebhooks(ctx, url, false)
+	if err != nil || h.Healthy() || len(h.Webhooks) != 2 || len(h.Inactive) != 2 || len(h.Reactivated) != 0 {
+		t.Fatalf("report only: %+v %v", h, err)
+	}
+	if !strings.Contains(h.String(), "poller carries") {
+		t.Errorf("report %q", h.String())
+	}
+	h, err = w.engine.CheckWebhooks(ctx, url, true)
+	if err != nil || len(h.Reactivated) != 1 || h.Reactivated[0].ID != ours.ID || h.Reactivated[0].Status != "active" {
+		t.Fatalf("reactivate: %+v %v", h, err)
+	}
+	if got, _, _ := w.wc.Webhooks.Get(ctx, paused.ID); got.Status != "paused" {
+		t.Errorf("a paused webhook became %s", got.Status)
+	}
+	if got, _, _ := w.wc.Webhooks.Get(ctx, other.ID); got.Status != "disabled" {
+		t.Errorf("another service's webhook became %s", got.Status)
+	}
+}

@@ -13,6 +13,14 @@
 //	DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID, DINTERO_CLIENT_SECRET
 //	DINTERO_CALLBACK_SECRET  the account's callback signature secret (optional, recommended)
 //	POLL_INTERVAL          how often the poller runs (default 1m)
+//	WEBHOOK_CHECK_INTERVAL how often the store's webhooks are checked (default 5m)
+//	WC_WEBHOOK_REACTIVATE  1: set a webhook WooCommerce disabled active again
+//
+// Every verified webhook delivery is answered 2xx (an order that cannot be
+// reconciled at once is left to the poller), so this service's trouble
+// never makes WooCommerce disable the webhook. The service checks the
+// webhook anyway: a disabled one is logged (the poller carries the load
+// meanwhile) and, with WC_WEBHOOK_REACTIVATE=1, set active again.
 package main
 
 import (
@@ -26,6 +34,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -72,6 +81,10 @@ type config struct {
 	publicURL    string
 	accountID    string
 	pollInterval time.Duration
+	// checkInterval is how often the webhooks are checked; reactivate
+	// sets a disabled one active again.
+	checkInterval time.Duration
+	reactivate    bool
 }
 
 // Limits of the service: a delivery is an order's JSON (a large order is
@@ -101,7 +114,8 @@ func configFromEnv() (*config, error) {
 		return v
 	}
 	cfg := &config{addr: os.Getenv("ADDR"), pollInterval: time.Minute, callbackSecret: os.Getenv("DINTERO_CALLBACK_SECRET"),
-		unsigned: os.Getenv("DINTERO_CALLBACKS_UNSIGNED") == "1", publicURL: os.Getenv("PUBLIC_URL")}
+		unsigned: os.Getenv("DINTERO_CALLBACKS_UNSIGNED") == "1", publicURL: os.Getenv("PUBLIC_URL"),
+		checkInterval: 5 * time.Minute, reactivate: os.Getenv("WC_WEBHOOK_REACTIVATE") == "1"}
 	switch {
 	case cfg.callbackSecret == "" && !cfg.unsigned:
 		missing = append(missing, errors.New("DINTERO_CALLBACK_SECRET is not set (or set DINTERO_CALLBACKS_UNSIGNED=1 to take unsigned callbacks, knowingly)"))
@@ -124,6 +138,13 @@ func configFromEnv() (*config, error) {
 			return nil, fmt.Errorf("POLL_INTERVAL %q is not a positive duration", v)
 		}
 		cfg.pollInterval = d
+	}
+	if v := os.Getenv("WEBHOOK_CHECK_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("WEBHOOK_CHECK_INTERVAL %q is not a positive duration", v)
+		}
+		cfg.checkInterval = d
 	}
 	var err error
 	if cfg.wc, err = woocommerce.New(wcURL, wcKey, wcSecret); err != nil {
@@ -193,6 +214,11 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 			log.Warn("poll failed; the next round retries", "error", err)
 		})
 	}()
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		watchWebhooks(pollCtx, engine, strings.TrimSuffix(publicURL, "/")+"/hooks/woocommerce", cfg, log)
+	}()
 
 	select {
 	case err := <-errc:
@@ -206,7 +232,41 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	defer cancel()
 	err = srv.Shutdown(shutdown)
 	<-polled
+	<-checked
 	return err
+}
+
+// watchWebhooks checks the store's order webhooks shortly after the start
+// and then every checkInterval until ctx ends, and says so when one is not active: the
+// poller carries its load meanwhile.
+func watchWebhooks(ctx context.Context, engine *ordermgmt.Engine, deliveryURL string, cfg *config, log *slog.Logger) {
+	interval := cfg.checkInterval
+	if interval <= 0 {
+		interval = 5 * time.Minute
+	}
+	// The first check waits a little: a service and its webhook are often
+	// set up together.
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(min(interval, 10*time.Second)):
+	}
+	for {
+		h, err := engine.CheckWebhooks(ctx, deliveryURL, cfg.reactivate)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("checking the store's webhooks failed; the next check retries", "error", err)
+		case err == nil && h.Healthy():
+			log.Debug("webhooks", "state", h.String())
+		case err == nil:
+			log.Warn("webhooks", "state", h.String(), "poll_interval", cfg.pollInterval.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
 }
 
 // newHTTPServer bounds every phase of a connection: a client that stalls
