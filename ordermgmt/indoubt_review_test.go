@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,8 +77,9 @@ func TestLateWriteNeverErasesNewerAttempt(t *testing.T) {
 	}
 }
 
-// A due order whose Reconcile fails once stays due: the next poll comes
-// back to it, and the refund WooCommerce shows is made.
+// A due order whose Reconcile fails once stays due: a poll after its
+// retry backoff comes back to it, and the refund WooCommerce shows is
+// made; a poll before the backoff leaves it alone.
 func TestDueOrderKeptAfterFailedReconcile(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -91,8 +93,12 @@ func TestDueOrderKeptAfterFailedReconcile(t *testing.T) {
 		t.Fatalf("poll with the store down: %+v", res)
 	}
 	w.store.ClearFaults()
+	if res, err := w.engine.Poll(ctx, since, 2); err != nil || res.Checked != 0 {
+		t.Fatalf("poll within the backoff: %+v %v", res, err)
+	}
+	w.clock.advance(31 * time.Second)
 	if res, err := w.engine.Poll(ctx, since, 2); err != nil || res.Checked != 1 {
-		t.Fatalf("poll after: %+v %v", res, err)
+		t.Fatalf("poll after the backoff: %+v %v", res, err)
 	}
 	if tx := w.tx(o); tx.RefundedAmount() != 125000 {
 		t.Fatalf("refunded %d at Dintero, 1250.00 in WooCommerce", tx.RefundedAmount())
@@ -339,5 +345,65 @@ func TestInDoubtErrorSaysDoNotRepeat(t *testing.T) {
 	_, err := w.engine.Refund(context.Background(), o.ID, ordermgmtRefund100())
 	if err == nil || !strings.Contains(err.Error(), "do not repeat") || strings.Contains(err.Error(), "try again") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// memCheckpoint is a Checkpoint in memory that ends the poller after a
+// number of saves.
+type memCheckpoint struct {
+	mu     sync.Mutex
+	until  time.Time
+	saved  []time.Time
+	stopAt int
+	stop   context.CancelFunc
+}
+
+func (c *memCheckpoint) Load(context.Context) (time.Time, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.until, !c.until.IsZero(), nil
+}
+
+func (c *memCheckpoint) Save(_ context.Context, t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.until = t
+	c.saved = append(c.saved, t)
+	if len(c.saved) >= c.stopAt {
+		c.stop()
+	}
+	return nil
+}
+
+// TestPollerWatermarkIsNotPinned: an order that keeps failing does not
+// hold the stored watermark back (it is retried on its own), and a poller
+// started again resumes from the stored watermark.
+func TestPollerWatermarkIsNotPinned(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	stuck := w.paid(nokOrder(), dinterotest.Authorized)
+	w.store.SetStatus(stuck.ID, woocommerce.StatusCompleted)
+	w.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: 503}) // every read of its payment fails
+	start := time.Now().Add(-time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	cp := &memCheckpoint{stopAt: 1, stop: cancel}
+	var errs []error
+	w.engine.RunPollerWith(ctx, ordermgmt.PollerConfig{Since: start, Interval: time.Millisecond, Checkpoint: cp,
+		OnError: func(err error) { errs = append(errs, err) }})
+	if len(cp.saved) != 1 || !cp.saved[0].After(start) {
+		t.Fatalf("saved %v, want one watermark after %s", cp.saved, start)
+	}
+	if len(errs) == 0 {
+		t.Error("the failing order was not reported")
+	}
+	// A new process: it starts from the stored watermark (less the
+	// in-doubt wait and the overlap), not from its Since.
+	w.dt.ClearFaults()
+	restarted, _ := ordermgmt.New(w.wc, w.dc, ordermgmt.WithClock(w.clock.now))
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	cp.stopAt, cp.stop = 2, cancel2
+	restarted.RunPollerWith(ctx2, ordermgmt.PollerConfig{Since: time.Now().Add(time.Hour), Interval: time.Millisecond, Checkpoint: cp})
+	if tx := w.tx(stuck); tx.Status != dintero.StatusCaptured {
+		t.Errorf("after the restart the stuck order is %s: the stored watermark was not used", tx.Status)
 	}
 }

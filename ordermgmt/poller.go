@@ -2,6 +2,7 @@ package ordermgmt
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -42,9 +43,12 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 			// failure would hold the poller's watermark back for good.
 			err = nil
 		}
-		if err != nil && due {
-			// Nothing else brings it back: the next poll tries again.
-			e.markDue(id, e.now())
+		if err != nil {
+			// Retried on its own, with backoff, by later polls: one order
+			// that keeps failing never holds the watermark back.
+			e.retryDue(id)
+		} else {
+			e.clearRetry(id)
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -106,6 +110,36 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 type dueSet struct {
 	mu    sync.Mutex
 	until map[int64]time.Time
+	fails map[int64]int // consecutive failed reconciles, for the backoff
+}
+
+// retryBackoff is how long an order that failed n times in a row waits
+// before the poller tries it again: 30 s doubling, at most 30 minutes.
+func retryBackoff(n int) time.Duration {
+	d := 30 * time.Second
+	for range min(n-1, 6) {
+		d *= 2
+	}
+	return min(d, 30*time.Minute)
+}
+
+// retryDue makes Poll try a failed order again after its backoff.
+func (e *Engine) retryDue(orderID int64) {
+	e.due.mu.Lock()
+	if e.due.fails == nil {
+		e.due.fails = map[int64]int{}
+	}
+	e.due.fails[orderID]++
+	n := e.due.fails[orderID]
+	e.due.mu.Unlock()
+	e.markDue(orderID, e.now().Add(retryBackoff(n)))
+}
+
+// clearRetry forgets an order's failures once it reconciles.
+func (e *Engine) clearRetry(orderID int64) {
+	e.due.mu.Lock()
+	defer e.due.mu.Unlock()
+	delete(e.due.fails, orderID)
 }
 
 // noteDue records an order's waiting movements after a Reconcile (or
@@ -168,21 +202,87 @@ func (e *Engine) dueOrders() []int64 {
 // round reaches InDoubtWait further back than since: give since as the
 // time the last process stopped polling (or earlier).
 func (e *Engine) RunPoller(ctx context.Context, since time.Time, interval, overlap time.Duration, concurrency int, onError func(error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	e.RunPollerWith(ctx, PollerConfig{Since: since, Interval: interval, Overlap: overlap, Concurrency: concurrency, OnError: onError})
+}
+
+// Checkpoint keeps the poller's watermark across restarts and replicas
+// (pgstore.Checkpoint stores it in PostgreSQL).
+type Checkpoint interface {
+	// Load returns the stored watermark, and false when none is stored.
+	Load(ctx context.Context) (time.Time, bool, error)
+	// Save stores the watermark.
+	Save(ctx context.Context, until time.Time) error
+}
+
+// PollerConfig tunes RunPollerWith.
+type PollerConfig struct {
+	// Since is where the first round starts when Checkpoint has nothing
+	// stored (or is nil).
+	Since time.Time
+	// Interval between rounds (default 1 minute); Overlap is how far back
+	// of the watermark each round reaches (default 5 minutes).
+	Interval, Overlap time.Duration
+	// Concurrency is how many orders one round reconciles at once
+	// (default 8).
+	Concurrency int
+	// Checkpoint, when set, is where the watermark is read at the start
+	// and saved after each round whose list was read whole.
+	Checkpoint Checkpoint
+	// OnError hears a round's errors: the list failing, an order failing
+	// (retried on its own with backoff), or the checkpoint failing.
+	OnError func(error)
+}
+
+// RunPollerWith polls every Interval until ctx ends. The watermark moves
+// on after every round whose list was read whole, whether or not each
+// order reconciled: an order that failed is retried on its own, with a
+// backoff from 30 seconds doubling to 30 minutes, until it succeeds, so
+// one order that keeps failing never makes later rounds read everything
+// again. With a Checkpoint the watermark survives a restart; the orders
+// waiting on a retry or on a movement in doubt are known to this process
+// only, and a restarted one finds them again by reaching InDoubtWait
+// further back than the stored watermark in its first round.
+func (e *Engine) RunPollerWith(ctx context.Context, c PollerConfig) {
+	if c.Interval <= 0 {
+		c.Interval = time.Minute
+	}
+	if c.Overlap <= 0 {
+		c.Overlap = 5 * time.Minute
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 8
+	}
+	report := func(err error) {
+		if c.OnError != nil && err != nil && ctx.Err() == nil {
+			c.OnError(err)
+		}
+	}
+	since := c.Since
+	if c.Checkpoint != nil {
+		stored, ok, err := c.Checkpoint.Load(ctx)
+		switch {
+		case err != nil:
+			report(fmt.Errorf("ordermgmt: loading the poller's checkpoint (starting from %s): %w", since.UTC().Format(time.RFC3339), err))
+		case ok:
+			since = stored
+		}
+	}
 	since = since.Add(-e.settings.InDoubtWait)
+	t := time.NewTicker(c.Interval)
+	defer t.Stop()
 	for {
-		res, err := e.Poll(ctx, since.Add(-overlap), concurrency)
-		if err == nil && len(res.Failed) == 0 {
-			since = res.Until
-		} else if onError != nil {
-			if err == nil {
-				for _, ferr := range res.Failed {
-					err = ferr
-					break
-				}
+		res, err := e.Poll(ctx, since.Add(-c.Overlap), c.Concurrency)
+		report(err)
+		for id, ferr := range res.Failed {
+			report(fmt.Errorf("ordermgmt: order %d (retried with backoff): %w", id, ferr))
+		}
+		if err == nil {
+			if res.Until.After(since) {
+				since = res.Until
 			}
-			onError(err)
+			if c.Checkpoint != nil {
+				report(c.Checkpoint.Save(ctx, since))
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -248,4 +249,54 @@ func dbName(t *testing.T, dsn string) string {
 	i := strings.LastIndex(dsn, "/")
 	name, _, _ := strings.Cut(dsn[i+1:], "?")
 	return name
+}
+
+// TestLeaderTakesOver: of two replicas running the poller under Lead, one
+// leads; when its session dies, the other takes over.
+func TestLeaderTakesOver(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	var mu sync.Mutex
+	var leading []string
+	run := func(name string, pool *pgxpool.Pool) {
+		l, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop"), pgstore.WithCheckEvery(20*time.Millisecond))
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		go ordermgmt.Lead(ctx, l, "poller", func(ctx context.Context) {
+			mu.Lock()
+			leading = append(leading, name)
+			mu.Unlock()
+			<-ctx.Done()
+			mu.Lock()
+			leading = slices.DeleteFunc(leading, func(n string) bool { return n == name })
+			mu.Unlock()
+		})
+	}
+	poolA, poolB := newPool(t, dsn), newPool(t, dsn)
+	run("a", poolA)
+	time.Sleep(100 * time.Millisecond)
+	run("b", poolB)
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	if len(leading) != 1 || leading[0] != "a" {
+		t.Fatalf("leading %v, want [a]", leading)
+	}
+	mu.Unlock()
+	// The leader's session dies.
+	if _, err := poolB.Exec(context.Background(), "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::bigint::oid AND granted",
+		int64(uint32(pgstore.LockClass))); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		ok := len(leading) == 1 && leading[0] == "b"
+		mu.Unlock()
+		if ok {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Fatalf("after the leader died, leading %v, want [b]", leading)
 }

@@ -1,0 +1,104 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// schema is the tables this package creates, one version per entry:
+// Migrate applies those a database does not have yet, in order.
+var schema = []string{
+	// 1: the poller's watermark, per store.
+	`CREATE TABLE dinterowoo_checkpoints (
+		store      text        NOT NULL,
+		name       text        NOT NULL,
+		until      timestamptz NOT NULL,
+		updated_at timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (store, name)
+	)`,
+}
+
+// Migrate creates or updates the tables this package uses, in the
+// connection's current schema: dinterowoo_schema (the version applied)
+// and dinterowoo_checkpoints. It is safe to run from every replica at
+// start: migrations run one at a time (under a transaction-scoped
+// advisory lock of class LockClass, key 0) and each only once. The role
+// needs CREATE on the schema the first time, and SELECT, INSERT and
+// UPDATE on the tables afterwards.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, 0)", LockClass); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS dinterowoo_schema (version int NOT NULL)`); err != nil {
+			return fmt.Errorf("pgstore: migrating: %w", err)
+		}
+		var version int
+		err := tx.QueryRow(ctx, "SELECT version FROM dinterowoo_schema").Scan(&version)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			if _, err := tx.Exec(ctx, "INSERT INTO dinterowoo_schema (version) VALUES (0)"); err != nil {
+				return err
+			}
+		case err != nil:
+			return fmt.Errorf("pgstore: migrating: %w", err)
+		}
+		if version > len(schema) {
+			return fmt.Errorf("pgstore: the database is at schema version %d, newer than this program's %d", version, len(schema))
+		}
+		for v := version; v < len(schema); v++ {
+			if _, err := tx.Exec(ctx, schema[v]); err != nil {
+				return fmt.Errorf("pgstore: migrating to version %d: %w", v+1, err)
+			}
+		}
+		_, err = tx.Exec(ctx, "UPDATE dinterowoo_schema SET version = $1", len(schema))
+		return err
+	})
+}
+
+// Checkpoint is an ordermgmt.Checkpoint in PostgreSQL: the poller's
+// watermark for one store, shared by its replicas. Run Migrate first.
+type Checkpoint struct {
+	pool        *pgxpool.Pool
+	store, name string
+}
+
+// NewCheckpoint returns the checkpoint of the store's poller.
+func NewCheckpoint(pool *pgxpool.Pool, store string) (*Checkpoint, error) {
+	if pool == nil {
+		return nil, errors.New("pgstore: nil pool")
+	}
+	return &Checkpoint{pool: pool, store: store, name: "poller"}, nil
+}
+
+// Load implements ordermgmt.Checkpoint.
+func (c *Checkpoint) Load(ctx context.Context) (time.Time, bool, error) {
+	var t time.Time
+	err := c.pool.QueryRow(ctx, "SELECT until FROM dinterowoo_checkpoints WHERE store = $1 AND name = $2", c.store, c.name).Scan(&t)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("pgstore: loading the %s checkpoint of %q: %w", c.name, c.store, err)
+	}
+	return t, true, nil
+}
+
+// Save implements ordermgmt.Checkpoint. The stored watermark never moves
+// back: a poller that lost its turn and saves late cannot undo a newer
+// one's progress (moving back would only read again, moving forward past
+// unread orders would lose them; neither happens).
+func (c *Checkpoint) Save(ctx context.Context, until time.Time) error {
+	_, err := c.pool.Exec(ctx, `INSERT INTO dinterowoo_checkpoints (store, name, until) VALUES ($1, $2, $3)
+		ON CONFLICT (store, name) DO UPDATE SET until = GREATEST(dinterowoo_checkpoints.until, EXCLUDED.until), updated_at = now()`,
+		c.store, c.name, until)
+	if err != nil {
+		return fmt.Errorf("pgstore: saving the %s checkpoint of %q: %w", c.name, c.store, err)
+	}
+	return nil
+}

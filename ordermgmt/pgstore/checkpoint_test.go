@@ -1,0 +1,63 @@
+package pgstore_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/internal/pgtest"
+	"github.com/dinterowoo/dinterowoo/ordermgmt"
+	"github.com/dinterowoo/dinterowoo/ordermgmt/pgstore"
+)
+
+var _ ordermgmt.Checkpoint = (*pgstore.Checkpoint)(nil)
+
+// TestMigrateIsIdempotentAndConcurrent: replicas starting together all
+// migrate; the tables exist once.
+func TestMigrateIsIdempotentAndConcurrent(t *testing.T) {
+	pool := newPool(t, pgtest.DSN(t))
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for range 5 {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs <- pgstore.Migrate(context.Background(), pool) }()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var version int
+	if err := pool.QueryRow(context.Background(), "SELECT version FROM dinterowoo_schema").Scan(&version); err != nil || version != 1 {
+		t.Fatalf("schema version %d, %v", version, err)
+	}
+}
+
+// TestCheckpointPerStoreAndNeverBack: two stores keep their own
+// watermark, and a late save of an older one does not move it back.
+func TestCheckpointPerStoreAndNeverBack(t *testing.T) {
+	pool := newPool(t, pgtest.DSN(t))
+	ctx := context.Background()
+	if err := pgstore.Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := pgstore.NewCheckpoint(pool, "shop-a")
+	b, _ := pgstore.NewCheckpoint(pool, "shop-b")
+	if _, ok, err := a.Load(ctx); ok || err != nil {
+		t.Fatalf("fresh: %v %v", ok, err)
+	}
+	t1 := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	t2 := t1.Add(time.Hour)
+	a.Save(ctx, t2)
+	a.Save(ctx, t1) // a late poller
+	b.Save(ctx, t1)
+	if got, ok, err := a.Load(ctx); !ok || err != nil || !got.Equal(t2) {
+		t.Errorf("store a: %s %v %v, want %s", got, ok, err, t2)
+	}
+	if got, _, _ := b.Load(ctx); !got.Equal(t1) {
+		t.Errorf("store b: %s, want %s", got, t1)
+	}
+}
