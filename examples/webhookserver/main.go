@@ -15,6 +15,17 @@
 //	POLL_INTERVAL          how often the poller runs (default 1m)
 //	WEBHOOK_CHECK_INTERVAL how often the store's webhooks are checked (default 5m)
 //	WC_WEBHOOK_REACTIVATE  1: set a webhook WooCommerce disabled active again
+//	DATABASE_URL           PostgreSQL, to run several replicas (see below)
+//	STORE_NAME             the store's name in locks and checkpoints (default: WC_URL's host)
+//
+// Without DATABASE_URL the service runs alone: orders are serialized in
+// the process, and the poller starts a day back at each start. With it,
+// every replica shares PostgreSQL: work on one order is serialized across
+// replicas by advisory locks (pgstore.Locker), one replica polls at a time
+// (ordermgmt.Lead; another takes over when it dies), and the poller's
+// watermark is stored (pgstore.Checkpoint), so a restart resumes where the
+// last poll ended. The tables are created or updated at start
+// (pgstore.Migrate).
 //
 // Every verified webhook delivery is answered 2xx (an order that cannot be
 // reconciled at once is left to the poller), so this service's trouble
@@ -41,7 +52,9 @@ import (
 
 	"github.com/dinterowoo/dinterowoo/dintero"
 	"github.com/dinterowoo/dinterowoo/ordermgmt"
+	"github.com/dinterowoo/dinterowoo/ordermgmt/pgstore"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func main() {
@@ -85,6 +98,9 @@ type config struct {
 	// sets a disabled one active again.
 	checkInterval time.Duration
 	reactivate    bool
+	// databaseURL, when set, puts locks and the poller's checkpoint in
+	// PostgreSQL, for several replicas; storeName names the store there.
+	databaseURL, storeName string
 }
 
 // Limits of the service: a delivery is an order's JSON (a large order is
@@ -115,7 +131,8 @@ func configFromEnv() (*config, error) {
 	}
 	cfg := &config{addr: os.Getenv("ADDR"), pollInterval: time.Minute, callbackSecret: os.Getenv("DINTERO_CALLBACK_SECRET"),
 		unsigned: os.Getenv("DINTERO_CALLBACKS_UNSIGNED") == "1", publicURL: os.Getenv("PUBLIC_URL"),
-		checkInterval: 5 * time.Minute, reactivate: os.Getenv("WC_WEBHOOK_REACTIVATE") == "1"}
+		checkInterval: 5 * time.Minute, reactivate: os.Getenv("WC_WEBHOOK_REACTIVATE") == "1",
+		databaseURL: os.Getenv("DATABASE_URL"), storeName: os.Getenv("STORE_NAME")}
 	switch {
 	case cfg.callbackSecret == "" && !cfg.unsigned:
 		missing = append(missing, errors.New("DINTERO_CALLBACK_SECRET is not set (or set DINTERO_CALLBACKS_UNSIGNED=1 to take unsigned callbacks, knowingly)"))
@@ -146,6 +163,11 @@ func configFromEnv() (*config, error) {
 		}
 		cfg.checkInterval = d
 	}
+	if cfg.storeName == "" {
+		if u, err := url.Parse(wcURL); err == nil {
+			cfg.storeName = u.Host
+		}
+	}
 	var err error
 	if cfg.wc, err = woocommerce.New(wcURL, wcKey, wcSecret); err != nil {
 		return nil, err
@@ -160,7 +182,18 @@ func configFromEnv() (*config, error) {
 // deliveries under way finish, the poller stops. ready, if set, receives
 // the listening address.
 func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- string) error {
-	engine, err := ordermgmt.New(cfg.wc, cfg.dc, ordermgmt.WithLogger(log), ordermgmt.WithMaxConcurrent(maxConcurrent))
+	opts := []ordermgmt.Option{ordermgmt.WithLogger(log), ordermgmt.WithMaxConcurrent(maxConcurrent)}
+	var shared *replicas
+	if cfg.databaseURL != "" {
+		var err error
+		if shared, err = openReplicas(ctx, cfg); err != nil {
+			return err
+		}
+		defer shared.pool.Close()
+		opts = append(opts, ordermgmt.WithLocker(shared.locker))
+		log.Info("replicas share PostgreSQL", "store", cfg.storeName)
+	}
+	engine, err := ordermgmt.New(cfg.wc, cfg.dc, opts...)
 	if err != nil {
 		return err
 	}
@@ -210,9 +243,20 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	polled := make(chan struct{})
 	go func() {
 		defer close(polled)
-		engine.RunPoller(pollCtx, time.Now().Add(-24*time.Hour), cfg.pollInterval, 5*time.Minute, 8, func(err error) {
-			log.Warn("poll failed; the next round retries", "error", err)
-		})
+		poll := func(ctx context.Context) {
+			pc := ordermgmt.PollerConfig{Since: time.Now().Add(-24 * time.Hour), Interval: cfg.pollInterval, Overlap: 5 * time.Minute,
+				Concurrency: 8, OnError: func(err error) { log.Warn("poll", "error", err) }}
+			if shared != nil {
+				pc.Checkpoint = shared.checkpoint
+				log.Info("this replica polls")
+			}
+			engine.RunPollerWith(ctx, pc)
+		}
+		if shared == nil {
+			poll(pollCtx)
+			return
+		}
+		ordermgmt.Lead(pollCtx, shared.locker, "poller", poll)
 	}()
 	checked := make(chan struct{})
 	go func() {
@@ -344,4 +388,37 @@ type statusRecorder struct {
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
+}
+
+// replicas is what several replicas share in PostgreSQL.
+type replicas struct {
+	pool       *pgxpool.Pool
+	locker     *pgstore.Locker
+	checkpoint *pgstore.Checkpoint
+}
+
+// openReplicas connects to DATABASE_URL with a connection per order
+// worked on and some to spare, migrates the tables, and makes the lock and
+// the checkpoint of the store.
+func openReplicas(ctx context.Context, cfg *config) (*replicas, error) {
+	pc, err := pgxpool.ParseConfig(cfg.databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	pc.MaxConns = maxConcurrent + 8
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	r := &replicas{pool: pool}
+	if err = pgstore.Migrate(ctx, pool); err == nil {
+		if r.locker, err = pgstore.NewLocker(pool, pgstore.WithStore(cfg.storeName)); err == nil {
+			r.checkpoint, err = pgstore.NewCheckpoint(pool, cfg.storeName)
+		}
+	}
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return r, nil
 }

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
+	"github.com/dinterowoo/dinterowoo/internal/pgtest"
+	"github.com/dinterowoo/dinterowoo/ordermgmt"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// syncBuffer is a log both replicas write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestTwoReplicasShareOneDatabase: two replicas on one PostgreSQL, each
+// with its own webhook, so every delivery reaches both at once. Every
+// order is captured once, exactly one replica polls, and the poller's
+// watermark is stored.
+func TestTwoReplicasShareOneDatabase(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	const webhookSecret, callbackSecret = "w-secret", "c-secret"
+	store := wctest.NewServer()
+	defer store.Close()
+	dt := dinterotest.NewServer(dinterotest.WithCallbackSecret([]byte(callbackSecret)))
+	defer dt.Close()
+	wc, _ := store.Client()
+	dc, _ := dt.Client()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var logs syncBuffer
+	var addrs []string
+	done := make(chan error, 2)
+	for i := range 2 {
+		cfg := &config{addr: "127.0.0.1:0", wc: wc, dc: dc, webhookSecret: webhookSecret, callbackSecret: callbackSecret,
+			accountID: dt.AccountID(), pollInterval: 100 * time.Millisecond, databaseURL: dsn, storeName: "shop"}
+		log := slog.New(slog.NewJSONHandler(&logs, nil)).With("replica", i)
+		ready := make(chan string, 1)
+		go func() { done <- serve(ctx, cfg, log, ready) }()
+		select {
+		case a := <-ready:
+			addrs = append(addrs, a)
+		case err := <-done:
+			t.Fatal(err)
+		}
+		if _, _, err := wc.Webhooks.Create(ctx, &woocommerce.WebhookRequest{Topic: "order.updated",
+			DeliveryURL: "http://" + addrs[i] + "/hooks/woocommerce", Secret: webhookSecret}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := decimal.RequireFromString
+	var orders []int64
+	for i := range 12 {
+		o := store.SeedOrder(wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusPending,
+			Lines: []wctest.LineSpec{{Name: "Chair", Quantity: 1, UnitPrice: d("1000"), TaxRate: d("25")}}})
+		session, _ := ordermgmt.SessionOrder(o)
+		callback, _ := ordermgmt.CallbackURL("http://" + addrs[i%2] + "/hooks/dintero")
+		created, _, err := dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "default", Order: session,
+			URL: dintero.SessionURLs{ReturnURL: "https://shop.example/thanks", CallbackURL: callback}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dt.Pay(ctx, created.ID, dinterotest.Authorized); err != nil {
+			t.Fatal(err)
+		}
+		orders = append(orders, o.ID)
+	}
+	for _, id := range orders {
+		store.SetStatus(id, woocommerce.StatusCompleted) // both replicas get the delivery
+	}
+	store.WaitWebhooks()
+	wctest.WaitQuiet(ctx, 300*time.Millisecond, store, dt)
+	for _, id := range orders {
+		o, _ := store.Order(id)
+		tx, _ := dt.Transaction(o.TransactionID)
+		captures := 0
+		for _, e := range tx.Events {
+			if e.Event == dintero.EventCapture && e.Success {
+				captures++
+			}
+		}
+		if tx.Status != dintero.StatusCaptured || captures != 1 {
+			t.Errorf("order %d: %s with %d captures", id, tx.Status, captures)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // a poll round or two
+	if n := strings.Count(logs.String(), `"msg":"this replica polls"`); n != 1 {
+		t.Errorf("%d replicas poll, want 1:\n%s", n, logs.String())
+	}
+	stop()
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	// The watermark is in the database.
+	pool := newTestPool(t, dsn)
+	var until time.Time
+	if err := pool.QueryRow(context.Background(), "SELECT until FROM dinterowoo_checkpoints WHERE store = 'shop'").Scan(&until); err != nil {
+		t.Fatalf("no stored watermark: %v", err)
+	}
+}
+
+func newTestPool(t *testing.T, dsn string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
