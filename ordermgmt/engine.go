@@ -24,12 +24,16 @@ type Engine struct {
 	dt       *dintero.Client
 	settings Settings
 	locker   Locker
-	log      *slog.Logger
-	now      func() time.Time
-	due      dueSet
-	flights  coalescer
-	links    sync.Map      // order id -> transaction id seen linked (linked)
-	work     chan struct{} // WithMaxConcurrent's slots; nil: unbounded
+	// fenced: the locker may be held by two workers for a moment
+	// (Overlapping), so each movement is looked up at Dintero right
+	// before it is sent.
+	fenced  bool
+	log     *slog.Logger
+	now     func() time.Time
+	due     dueSet
+	flights coalescer
+	links   sync.Map      // order id -> transaction id seen linked (linked)
+	work    chan struct{} // WithMaxConcurrent's slots; nil: unbounded
 }
 
 // WithMaxConcurrent bounds how many orders the engine works on at once
@@ -112,6 +116,9 @@ func New(wc *woocommerce.Client, dt *dintero.Client, opts ...Option) (*Engine, e
 		if err := o(e); err != nil {
 			return nil, fmt.Errorf("ordermgmt.New: %w", err)
 		}
+	}
+	if o, ok := e.locker.(Overlapping); ok && o.MayOverlap() {
+		e.fenced = true
 	}
 	return e, nil
 }
@@ -381,6 +388,25 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 				res.Waiting = append(res.Waiting, w)
 				err = &InDoubtError{OrderID: o.ID, What: a.String() + " (started by another worker: " + rival + ")", Since: w.Since, Until: w.Until}
 				break
+			}
+			if e.fenced {
+				// With a lock that may be held twice for a moment (pgstore),
+				// the state this plan came from may be stale: another worker
+				// may have made this very movement and tidied its record
+				// away since. Dintero tells: look before sending.
+				now, _, gerr := e.dt.Transactions.Get(ctx, st.Transaction.ID, nil)
+				if gerr != nil {
+					inflight.clear(ref, e.now()) // nothing was sent
+					update(woocommerce.OrderUpdate{})
+					err = gerr
+					break
+				}
+				if moved(now, a) {
+					w := InDoubt{Action: a, Since: started, Until: started.Add(e.settings.InDoubtWait)}
+					res.Waiting = append(res.Waiting, w)
+					err = &InDoubtError{OrderID: o.ID, What: a.String() + " (already made by another worker)", Since: w.Since, Until: w.Until}
+					break
+				}
 			}
 			var ok bool
 			ok, err = e.moveMoney(ctx, st, a)

@@ -75,3 +75,13 @@ func (m *MemoryLocker) Lock(ctx context.Context, key string) (context.Context, f
 		return nil, nil, ctx.Err()
 	}
 }
+
+// Overlapping is implemented by a Locker whose lock may, for a moment, be
+// held by two workers (a shared lock whose loss its holder has not noticed
+// yet). The engine then reads the transaction once more right before each
+// capture, void or refund, and steps back when Dintero already shows it:
+// one call more per movement, for a guarantee that does not depend on
+// timing.
+type Overlapping interface {
+	MayOverlap() bool
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,12 +13,27 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// LockClass is the first key of every advisory lock this package takes
-// (the two-key form, pg_advisory_lock(int4, int4)): the bytes "DWOO".
+// LockClass is the first key of the advisory locks this package takes on
+// orders (the two-key form, pg_advisory_lock(int4, int4)): the bytes
+// "DWOO". Other keys (the poller's leadership, "poller") take LeaderClass,
+// so that a hash collision can never make an order wait for a lock held
+// as long as a replica leads.
 // PostgreSQL keeps the one-key (bigint) and the two-key lock spaces apart,
 // so an application's own bigint advisory locks never collide with these;
 // two-key locks collide only if they use this class.
 const LockClass int32 = 0x44574F4F
+
+// LeaderClass is the first key of the locks on keys that are not an
+// order's ("poller"): the bytes "DWOP".
+const LeaderClass int32 = 0x44574F50
+
+// class is the first key of an engine key's lock.
+func class(key string) int32 {
+	if strings.HasPrefix(key, "order:") {
+		return LockClass
+	}
+	return LeaderClass
+}
 
 // Locker is an ordermgmt.Locker on PostgreSQL's session advisory locks,
 // shared by every replica that uses the same database. A lock is held on
@@ -93,8 +109,9 @@ const ownsLock = `EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND
 	AND objid = $2::bigint::oid AND objsubid = 2 AND pid = pg_backend_pid() AND granted)`
 
 // Key is the second advisory-lock key of an engine key in a store. In
-// pg_locks the keys show as unsigned oids: classid = uint32(LockClass),
-// objid = uint32(Key), objsubid = 2.
+// pg_locks the keys show as unsigned oids: classid = uint32(LockClass)
+// (uint32(LeaderClass) for keys that are not an order's), objid =
+// uint32(Key), objsubid = 2.
 func Key(store, key string) int32 {
 	h := fnv.New32a()
 	h.Write([]byte(store))
@@ -111,7 +128,7 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 	if err != nil {
 		return nil, nil, fmt.Errorf("pgstore: lock %s: %w", key, err)
 	}
-	objid := Key(l.store, key)
+	cls, objid := class(key), Key(l.store, key)
 	fail := func(err error) (context.Context, func(), error) {
 		// A connection that is closed holds nothing, whatever the server
 		// granted before a cancel reached it.
@@ -122,10 +139,14 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 	// lock_timeout or statement_timeout would cut it short), and a peer
 	// that vanishes without closing is noticed by the server within
 	// seconds, not the hours of TCP's defaults, so that its lock is freed.
-	userTimeout := max(5*l.every, 5*time.Second).Milliseconds()
+	// The server frees a vanished peer's lock after about five check
+	// intervals (two idle, three probes), later than the holder notices
+	// (two intervals), so that two holders never overlap for that reason.
+	secs := max(1, int((l.every+time.Second-1)/time.Second))
+	userTimeout := (5 * time.Duration(secs) * time.Second).Milliseconds()
 	if _, err := conn.Exec(ctx, fmt.Sprintf("SET lock_timeout = 0; SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0; "+
-		"SET tcp_keepalives_idle = %d; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 3; SET tcp_user_timeout = %d",
-		max(1, int(l.every/time.Second)), userTimeout)); err != nil {
+		"SET tcp_keepalives_idle = %d; SET tcp_keepalives_interval = %d; SET tcp_keepalives_count = 3; SET tcp_user_timeout = %d",
+		2*secs, secs, userTimeout)); err != nil {
 		return fail(err)
 	}
 	// The session must not hold the key already: behind a pooler that
@@ -133,13 +154,13 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 	// mode), two clients would both "get" a re-entrant lock.
 	var pid int32
 	var heldAlready bool
-	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid(), "+ownsLock, int64(uint32(LockClass)), int64(uint32(objid))).Scan(&pid, &heldAlready); err != nil {
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid(), "+ownsLock, int64(uint32(cls)), int64(uint32(objid))).Scan(&pid, &heldAlready); err != nil {
 		return fail(err)
 	}
 	if heldAlready {
 		return fail(errors.New("this database session already holds the lock: is a pooler sharing sessions between clients? Use a direct connection or session pooling"))
 	}
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1, $2)", LockClass, objid); err != nil {
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1, $2)", cls, objid); err != nil {
 		return fail(err)
 	}
 	held, lose := context.WithCancelCause(ctx)
@@ -160,9 +181,12 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 				// Not a ping: the check that this session, the one that
 				// took it, still holds the lock. A pooler that swapped the
 				// session, a DISCARD ALL or a dead connection all fail it.
-				pctx, cancel := context.WithTimeout(context.Background(), max(2*l.every, 5*time.Second))
+				// The check gets one interval: the holder must learn of a
+				// loss before the server frees the lock for another (see
+				// the keepalives set at Lock, which take five).
+				pctx, cancel := context.WithTimeout(context.Background(), l.every)
 				var owns bool
-				err := conn.QueryRow(pctx, "SELECT pg_backend_pid() = $3 AND "+ownsLock, int64(uint32(LockClass)), int64(uint32(objid)), pid).Scan(&owns)
+				err := conn.QueryRow(pctx, "SELECT pg_backend_pid() = $3 AND "+ownsLock, int64(uint32(cls)), int64(uint32(objid)), pid).Scan(&owns)
 				cancel()
 				if err == nil && !owns {
 					err = errors.New("the session no longer holds it")
@@ -188,7 +212,7 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 				return
 			}
 			var ok bool
-			if err := conn.QueryRow(uctx, "SELECT pg_advisory_unlock($1, $2)", LockClass, objid).Scan(&ok); err != nil || !ok {
+			if err := conn.QueryRow(uctx, "SELECT pg_advisory_unlock($1, $2)", cls, objid).Scan(&ok); err != nil || !ok {
 				// Not sure it is released: end the session, which is.
 				conn.Hijack().Close(uctx)
 				return
@@ -203,3 +227,8 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 	}
 	return held, unlock, nil
 }
+
+// MayOverlap implements ordermgmt.Overlapping: a lost advisory lock may be
+// held by two workers until the first notices, so the engine looks each
+// movement up at Dintero right before sending it.
+func (l *Locker) MayOverlap() bool { return true }

@@ -283,7 +283,7 @@ func TestLeaderTakesOver(t *testing.T) {
 	mu.Unlock()
 	// The leader's session dies.
 	if _, err := poolB.Exec(context.Background(), "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::bigint::oid AND granted",
-		int64(uint32(pgstore.LockClass))); err != nil {
+		int64(uint32(pgstore.LeaderClass))); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
