@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
@@ -25,6 +26,9 @@ import (
 // reset; our own trouble must not count as one.
 //
 // An empty secret is refused (woocommerce.ErrNoSecret).
+//
+// The answer comes within webhookBudget (20 seconds) plus the read of the
+// delivery, well inside WooCommerce's delivery timeout.
 func (e *Engine) WebhookHandler(secret string) (http.Handler, error) {
 	return woocommerce.WebhookHandler(secret, func(ctx context.Context, d *woocommerce.Delivery) error {
 		if d.Resource != "order" || d.Event == "deleted" {
@@ -34,13 +38,22 @@ func (e *Engine) WebhookHandler(secret string) (http.Handler, error) {
 		if err != nil {
 			return err
 		}
-		if _, err = e.Reconcile(ctx, o.ID); err != nil && !handled(err) {
+		// WooCommerce waits a minute at most, then counts a failure: the
+		// reconcile gets a part of that, and what it did not finish is the
+		// poller's (a movement cut short is in doubt, never lost).
+		rctx, cancel := context.WithTimeout(ctx, webhookBudget)
+		defer cancel()
+		if _, err = e.Reconcile(rctx, o.ID); err != nil && !handled(err) {
 			e.markDue(o.ID, e.now())
 			e.log.Warn("ordermgmt: webhook delivery taken, order not reconciled yet; the poller will", "order", o.ID, "error", err)
 		}
 		return nil
 	})
 }
+
+// webhookBudget is how long a webhook delivery may reconcile before it is
+// answered.
+const webhookBudget = 20 * time.Second
 
 // CallbackHandler receives Dintero's session callbacks, signed: unsigned
 // or forged callbacks are refused (400: Dintero does not retry 4xx). The

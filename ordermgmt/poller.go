@@ -30,10 +30,13 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 		concurrency = 1
 	}
 	res := &PollResult{Failed: map[int64]error{}, Until: since}
+	started := e.now()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, concurrency)
-	reconcile := func(id int64, due bool) {
+	// modified is the order's modification time when the list showed it
+	// (zero for a due order), kept for a failure's floor.
+	reconcile := func(id int64, modified time.Time) {
 		defer wg.Done()
 		defer func() { <-sem }()
 		_, err := e.Reconcile(ctx, id)
@@ -46,7 +49,7 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 		if err != nil {
 			// Retried on its own, with backoff, by later polls: one order
 			// that keeps failing never holds the watermark back.
-			e.retryDue(id)
+			e.retryDue(id, modified)
 		} else {
 			e.clearRetry(id)
 		}
@@ -69,7 +72,7 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 			return res, ctx.Err()
 		}
 		wg.Add(1)
-		go reconcile(id, true)
+		go reconcile(id, time.Time{})
 	}
 	// Paged by id, not by modification time: reconciling modifies orders
 	// (in-flight records, notes' keys), which would move them behind the
@@ -99,9 +102,15 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 			break
 		}
 		wg.Add(1)
-		go reconcile(o.ID, false)
+		go reconcile(o.ID, o.DateModified.Time)
 	}
 	wg.Wait()
+	if res.Until.After(started) {
+		// The walk saw changes made while it read: orders changed then on
+		// pages it had passed were not read, so the next poll must start
+		// no later than the walk did.
+		res.Until = started
+	}
 	return res, listErr
 }
 
@@ -110,7 +119,8 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 type dueSet struct {
 	mu    sync.Mutex
 	until map[int64]time.Time
-	fails map[int64]int // consecutive failed reconciles, for the backoff
+	fails map[int64]int       // consecutive failed reconciles, for the backoff
+	floor map[int64]time.Time // a failing order's modification time when it first failed
 }
 
 // retryBackoff is how long an order that failed n times in a row waits
@@ -123,14 +133,19 @@ func retryBackoff(n int) time.Duration {
 	return min(d, 30*time.Minute)
 }
 
-// retryDue makes Poll try a failed order again after its backoff.
-func (e *Engine) retryDue(orderID int64) {
+// retryDue makes Poll try a failed order again after its backoff, and
+// keeps the order's modification time (when known) as a floor for the
+// stored watermark until it succeeds.
+func (e *Engine) retryDue(orderID int64, modified time.Time) {
 	e.due.mu.Lock()
 	if e.due.fails == nil {
-		e.due.fails = map[int64]int{}
+		e.due.fails, e.due.floor = map[int64]int{}, map[int64]time.Time{}
 	}
 	e.due.fails[orderID]++
 	n := e.due.fails[orderID]
+	if prev, ok := e.due.floor[orderID]; !modified.IsZero() && (!ok || modified.Before(prev)) {
+		e.due.floor[orderID] = modified
+	}
 	e.due.mu.Unlock()
 	e.markDue(orderID, e.now().Add(retryBackoff(n)))
 }
@@ -140,6 +155,21 @@ func (e *Engine) clearRetry(orderID int64) {
 	e.due.mu.Lock()
 	defer e.due.mu.Unlock()
 	delete(e.due.fails, orderID)
+	delete(e.due.floor, orderID)
+}
+
+// retryFloor is the earliest modification time among the orders waiting
+// on a retry, and false when none waits.
+func (e *Engine) retryFloor() (time.Time, bool) {
+	e.due.mu.Lock()
+	defer e.due.mu.Unlock()
+	var min time.Time
+	for _, t := range e.due.floor {
+		if min.IsZero() || t.Before(min) {
+			min = t
+		}
+	}
+	return min, !min.IsZero()
 }
 
 // noteDue records an order's waiting movements after a Reconcile (or
@@ -238,10 +268,11 @@ type PollerConfig struct {
 // order reconciled: an order that failed is retried on its own, with a
 // backoff from 30 seconds doubling to 30 minutes, until it succeeds, so
 // one order that keeps failing never makes later rounds read everything
-// again. With a Checkpoint the watermark survives a restart; the orders
-// waiting on a retry or on a movement in doubt are known to this process
-// only, and a restarted one finds them again by reaching InDoubtWait
-// further back than the stored watermark in its first round.
+// again. With a Checkpoint the watermark survives a restart. What it
+// stores never passes an order still waiting on a retry (those retries
+// live in this process): a process that starts afresh reads again from
+// the oldest such order, and reaches InDoubtWait further back for the
+// movements in doubt.
 func (e *Engine) RunPollerWith(ctx context.Context, c PollerConfig) {
 	if c.Interval <= 0 {
 		c.Interval = time.Minute
@@ -259,12 +290,22 @@ func (e *Engine) RunPollerWith(ctx context.Context, c PollerConfig) {
 	}
 	since := c.Since
 	if c.Checkpoint != nil {
-		stored, ok, err := c.Checkpoint.Load(ctx)
-		switch {
-		case err != nil:
-			report(fmt.Errorf("ordermgmt: loading the poller's checkpoint (starting from %s): %w", since.UTC().Format(time.RFC3339), err))
-		case ok:
-			since = stored
+		// Starting from Since when the stored watermark cannot be read
+		// would skip what lies between: wait for it instead.
+		for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
+			stored, ok, err := c.Checkpoint.Load(ctx)
+			if err == nil {
+				if ok {
+					since = stored
+				}
+				break
+			}
+			report(fmt.Errorf("ordermgmt: loading the poller's checkpoint (trying again in %s): %w", wait, err))
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
 		}
 	}
 	since = since.Add(-e.settings.InDoubtWait)
@@ -281,7 +322,11 @@ func (e *Engine) RunPollerWith(ctx context.Context, c PollerConfig) {
 				since = res.Until
 			}
 			if c.Checkpoint != nil {
-				report(c.Checkpoint.Save(ctx, since))
+				save := since
+				if floor, ok := e.retryFloor(); ok && floor.Before(save) {
+					save = floor
+				}
+				report(c.Checkpoint.Save(ctx, save))
 			}
 		}
 		select {

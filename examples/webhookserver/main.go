@@ -256,7 +256,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 			poll(pollCtx)
 			return
 		}
-		ordermgmt.Lead(pollCtx, shared.locker, "poller", poll)
+		ordermgmt.Lead(pollCtx, shared.locker, "poller", poll, func(err error) {
+			log.Warn("cannot take the poller's lock; no replica may be polling", "error", err)
+		})
 	}()
 	checked := make(chan struct{})
 	go func() {

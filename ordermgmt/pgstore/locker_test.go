@@ -269,7 +269,7 @@ func TestLeaderTakesOver(t *testing.T) {
 			mu.Lock()
 			leading = slices.DeleteFunc(leading, func(n string) bool { return n == name })
 			mu.Unlock()
-		})
+		}, nil)
 	}
 	poolA, poolB := newPool(t, dsn), newPool(t, dsn)
 	run("a", poolA)
