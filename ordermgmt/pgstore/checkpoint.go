@@ -27,13 +27,31 @@ var schema = []string{
 // connection's current schema: dinterowoo_schema (the version applied)
 // and dinterowoo_checkpoints. It is safe to run from every replica at
 // start: migrations run one at a time (under a transaction-scoped
-// advisory lock of class LockClass, key 0) and each only once. The role
-// needs CREATE on the schema the first time, and SELECT, INSERT and
-// UPDATE on the tables afterwards.
+// advisory lock of class LockClass, key 0) and each only once. Migrations
+// only add tables and columns, so a replica of an older version runs on a
+// newer schema (a rolling deploy, a rollback). The role needs CREATE on
+// the schema when there is something to migrate, and SELECT, INSERT and
+// UPDATE on the tables always.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, 0)", LockClass); err != nil {
 			return err
+		}
+		// A database already at this version (or newer: migrations only
+		// add, so an older program still works with it) needs no DDL,
+		// and so no CREATE privilege.
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT to_regclass('dinterowoo_schema') IS NOT NULL`).Scan(&exists); err != nil {
+			return fmt.Errorf("pgstore: migrating: %w", err)
+		}
+		if exists {
+			var current *int
+			if err := tx.QueryRow(ctx, `SELECT max(version) FROM dinterowoo_schema`).Scan(&current); err != nil {
+				return fmt.Errorf("pgstore: migrating: %w", err)
+			}
+			if current != nil && *current >= len(schema) {
+				return nil
+			}
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS dinterowoo_schema (version int NOT NULL)`); err != nil {
 			return fmt.Errorf("pgstore: migrating: %w", err)
@@ -47,9 +65,6 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 			}
 		case err != nil:
 			return fmt.Errorf("pgstore: migrating: %w", err)
-		}
-		if version > len(schema) {
-			return fmt.Errorf("pgstore: the database is at schema version %d, newer than this program's %d", version, len(schema))
 		}
 		for v := version; v < len(schema); v++ {
 			if _, err := tx.Exec(ctx, schema[v]); err != nil {

@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -59,5 +60,34 @@ func TestCheckpointPerStoreAndNeverBack(t *testing.T) {
 	}
 	if got, _, _ := b.Load(ctx); !got.Equal(t1) {
 		t.Errorf("store b: %s, want %s", got, t1)
+	}
+}
+
+// TestMigrateWithoutCreate: once migrated, a role with only SELECT,
+// INSERT and UPDATE starts (found by review).
+func TestMigrateWithoutCreate(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	admin := newPool(t, dsn)
+	ctx := context.Background()
+	if err := pgstore.Migrate(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"CREATE ROLE app LOGIN",
+		"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+		"GRANT SELECT, INSERT, UPDATE ON dinterowoo_schema, dinterowoo_checkpoints TO app",
+	} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	u := strings.Replace(dsn, "postgres://postgres@", "postgres://app@", 1)
+	app := newPool(t, u)
+	if err := pgstore.Migrate(ctx, app); err != nil {
+		t.Fatalf("a migrated database, a role without CREATE: %v", err)
+	}
+	cp, _ := pgstore.NewCheckpoint(app, "shop")
+	if err := cp.Save(ctx, time.Now()); err != nil {
+		t.Fatal(err)
 	}
 }
