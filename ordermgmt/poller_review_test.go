@@ -57,13 +57,7 @@ func (c *neverBackCheckpoint) get() time.Time { c.mu.Lock(); defer c.mu.Unlock()
 // later, with Dintero back, still captures it.
 func TestPollerReview_FailedOrderLostAfterRestart(t *testing.T) {
 	clock := &settableClock{t: time.Now().UTC().Truncate(time.Second)}
-	store := wctest.NewServer(wctest.WithClock(clock.now))
-	defer store.Close()
-	dt := dinterotest.NewServer()
-	defer dt.Close()
-	fast := time.Millisecond
-	wc, _ := store.Client(woocommerce.WithRetry(woocommerce.RetryPolicy{MinWait: fast, MaxWait: 5 * fast}))
-	dc, _ := dt.Client(dintero.WithRetry(dintero.RetryPolicy{MinWait: fast, MaxWait: 5 * fast}))
+	store, dt, wc, dc := clockedServers(t, clock)
 	ctx := context.Background()
 
 	o := store.SeedOrder(nokOrder())
@@ -195,13 +189,7 @@ func TestPollerReview_WatermarkPastUnreadOrder(t *testing.T) {
 // start from Since (a day back) and skip the rest of the outage.
 func TestPollerReview_LoadErrorSkipsTheBacklog(t *testing.T) {
 	clock := &settableClock{t: time.Now().UTC().Truncate(time.Second).Add(-48 * time.Hour)}
-	store := wctest.NewServer(wctest.WithClock(clock.now))
-	defer store.Close()
-	dt := dinterotest.NewServer()
-	defer dt.Close()
-	fast := time.Millisecond
-	wc, _ := store.Client(woocommerce.WithRetry(woocommerce.RetryPolicy{MinWait: fast, MaxWait: 5 * fast}))
-	dc, _ := dt.Client(dintero.WithRetry(dintero.RetryPolicy{MinWait: fast, MaxWait: 5 * fast}))
+	store, dt, wc, dc := clockedServers(t, clock)
 	ctx := context.Background()
 	cp := &flakyLoad{neverBackCheckpoint: &neverBackCheckpoint{t: clock.now(), ok: true}} // stored when the service stopped
 	clock.add(time.Hour)
@@ -247,4 +235,18 @@ func (f *flakyLoad) Load(ctx context.Context) (time.Time, bool, error) {
 		return time.Time{}, false, context.DeadlineExceeded
 	}
 	return f.neverBackCheckpoint.Load(ctx)
+}
+
+// clockedServers are a store on clock and a Dintero, with clients that
+// retry fast; both servers close with the test.
+func clockedServers(t *testing.T, clock *settableClock) (*wctest.Server, *dinterotest.Server, *woocommerce.Client, *dintero.Client) {
+	t.Helper()
+	store := wctest.NewServer(wctest.WithClock(clock.now))
+	t.Cleanup(store.Close)
+	dt := dinterotest.NewServer()
+	t.Cleanup(dt.Close)
+	fast := time.Millisecond
+	wc, _ := store.Client(woocommerce.WithRetry(woocommerce.RetryPolicy{MinWait: fast, MaxWait: 5 * fast}))
+	dc, _ := dt.Client(dintero.WithRetry(dintero.RetryPolicy{MinWait: fast, MaxWait: 5 * fast}))
+	return store, dt, wc, dc
 }
