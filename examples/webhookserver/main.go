@@ -17,6 +17,7 @@
 //	WC_WEBHOOK_REACTIVATE  1: set a webhook WooCommerce disabled active again
 //	DATABASE_URL           PostgreSQL, to run several replicas (see below)
 //	STORE_NAME             the store's name in locks and checkpoints (default: WC_URL's host)
+//	DINTERO_URL            another Dintero API base than the real one (tests: dinterotest)
 //
 // Without DATABASE_URL the service runs alone: orders are serialized in
 // the process, and the poller starts a day back at each start. With it,
@@ -172,7 +173,12 @@ func configFromEnv() (*config, error) {
 	if cfg.wc, err = woocommerce.New(wcURL, wcKey, wcSecret); err != nil {
 		return nil, err
 	}
-	if cfg.dc, err = dintero.New(cfg.accountID, clientID, clientSecret, dintero.WithSystem("woocommerce", "")); err != nil {
+	dopts := []dintero.Option{dintero.WithSystem("woocommerce", "")}
+	if u := os.Getenv("DINTERO_URL"); u != "" {
+		// Another Dintero than the real one: dinterotest in tests.
+		dopts = append(dopts, dintero.WithCheckoutURL(u), dintero.WithAPIURL(u))
+	}
+	if cfg.dc, err = dintero.New(cfg.accountID, clientID, clientSecret, dopts...); err != nil {
 		return nil, err
 	}
 	return cfg, nil
