@@ -151,3 +151,81 @@ func newTestPool(t *testing.T, dsn string) *pgxpool.Pool {
 	t.Cleanup(pool.Close)
 	return pool
 }
+
+// TestTwoStoresShareOneDatabase: an agency runs two stores, each with its
+// own Dintero account, on one service database. Their order ids are the
+// same numbers; locks and checkpoints are per store, so neither waits for
+// the other, and each store's watermark is its own.
+func TestTwoStoresShareOneDatabase(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	d := decimal.RequireFromString
+	type shop struct {
+		name   string
+		store  *wctest.Server
+		dt     *dinterotest.Server
+		orders []int64
+	}
+	var shops []*shop
+	done := make(chan error, 2)
+	for _, name := range []string{"shop-a", "shop-b"} {
+		s := &shop{name: name, store: wctest.NewServer(), dt: dinterotest.NewServer(dinterotest.WithCallbackSecret([]byte("c")))}
+		defer s.store.Close()
+		defer s.dt.Close()
+		wc, _ := s.store.Client()
+		dc, _ := s.dt.Client()
+		cfg := &config{addr: "127.0.0.1:0", wc: wc, dc: dc, webhookSecret: "w", callbackSecret: "c", accountID: s.dt.AccountID(),
+			pollInterval: 100 * time.Millisecond, databaseURL: dsn, storeName: name}
+		ready := make(chan string, 1)
+		go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), ready) }()
+		addr := <-ready
+		if _, _, err := wc.Webhooks.Create(ctx, &woocommerce.WebhookRequest{Topic: "order.updated",
+			DeliveryURL: "http://" + addr + "/hooks/woocommerce", Secret: "w"}); err != nil {
+			t.Fatal(err)
+		}
+		for range 5 {
+			o := s.store.SeedOrder(wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusPending,
+				Lines: []wctest.LineSpec{{Name: "Chair", Quantity: 1, UnitPrice: d("1000"), TaxRate: d("25")}}})
+			session, _ := ordermgmt.SessionOrder(o)
+			callback, _ := ordermgmt.CallbackURL("http://" + addr + "/hooks/dintero")
+			created, _, err := dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "default", Order: session,
+				URL: dintero.SessionURLs{ReturnURL: "https://shop.example/thanks", CallbackURL: callback}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.dt.Pay(ctx, created.ID, dinterotest.Authorized); err != nil {
+				t.Fatal(err)
+			}
+			s.orders = append(s.orders, o.ID)
+		}
+		shops = append(shops, s)
+	}
+	if shops[0].orders[0] != shops[1].orders[0] {
+		t.Fatalf("the stores' order ids differ (%d, %d): the test wants them equal", shops[0].orders[0], shops[1].orders[0])
+	}
+	for _, s := range shops {
+		for _, id := range s.orders {
+			s.store.SetStatus(id, woocommerce.StatusCompleted)
+		}
+	}
+	for _, s := range shops {
+		s.store.WaitWebhooks()
+		for _, id := range s.orders {
+			o, _ := s.store.Order(id)
+			if tx, _ := s.dt.Transaction(o.TransactionID); tx.Status != dintero.StatusCaptured {
+				t.Errorf("%s order %d: %s", s.name, id, tx.Status)
+			}
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // a poll round each
+	stop()
+	for range 2 {
+		<-done
+	}
+	pool := newTestPool(t, dsn)
+	var stores int
+	if err := pool.QueryRow(context.Background(), "SELECT count(DISTINCT store) FROM dinterowoo_checkpoints WHERE store IN ('shop-a', 'shop-b')").Scan(&stores); err != nil || stores != 2 {
+		t.Errorf("checkpoints for %d stores (%v), want 2", stores, err)
+	}
+}

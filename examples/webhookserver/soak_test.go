@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -135,8 +136,12 @@ func TestReplicaProcessesSoak(t *testing.T) {
 		}
 	})
 
-	// Orders paid, each callback to one replica.
-	const n = 30
+	// Orders paid, each callback to one replica. REPLICA_SOAK_ORDERS runs
+	// a longer soak (RELIABILITY.md).
+	n := 30
+	if v, err := strconv.Atoi(os.Getenv("REPLICA_SOAK_ORDERS")); err == nil && v >= 30 {
+		n = v
+	}
 	d := decimal.RequireFromString
 	type plan struct {
 		id   int64
