@@ -100,6 +100,10 @@ func TestReplicaProcessesSoak(t *testing.T) {
 	// webhooks to it duplicate every delivery.
 	var lbMu sync.Mutex
 	lbRand := rand.New(rand.NewPCG(3, 4))
+	// Connections kept open, as a load balancer does: opening one per
+	// delivery would run out of loopback ports in a long soak.
+	lbClient := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute}}
+	defer lbClient.CloseIdleConnections()
 	lb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		lbMu.Lock()
@@ -110,7 +114,7 @@ func TestReplicaProcessesSoak(t *testing.T) {
 		for _, i := range order {
 			req, _ := http.NewRequest(r.Method, "http://"+replicas[i].addr+r.URL.RequestURI(), bytes.NewReader(body))
 			req.Header = r.Header.Clone()
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := lbClient.Do(req)
 			if err != nil {
 				continue // that replica is down: the next one
 			}
@@ -249,10 +253,15 @@ func TestReplicaProcessesSoak(t *testing.T) {
 		}
 	}
 	failedDeliveries := 0
+	byStatus := map[int]int{}
 	for _, del := range store.Deliveries() {
 		if !del.Ping && (del.Status < 200 || del.Status > 299) {
 			failedDeliveries++
+			byStatus[del.Status]++
 		}
+	}
+	if failedDeliveries > 0 {
+		t.Logf("unanswered deliveries by status (0: unreachable or timed out): %v", byStatus)
 	}
 	if failedDeliveries > 0 {
 		bad("%d deliveries were not answered 2xx: each counts toward disabling the webhook", failedDeliveries)
