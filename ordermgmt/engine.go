@@ -63,6 +63,11 @@ func (e *Engine) slot(ctx context.Context) (func(), error) {
 	}
 }
 
+// saturated reports whether every work slot (WithMaxConcurrent) is taken.
+func (e *Engine) saturated() bool {
+	return e.work != nil && len(e.work) == cap(e.work)
+}
+
 // Option configures an Engine.
 type Option func(*Engine) error
 

@@ -38,6 +38,13 @@ func (e *Engine) WebhookHandler(secret string) (http.Handler, error) {
 		if err != nil {
 			return err
 		}
+		if e.saturated() {
+			// Every slot is busy (a burst of deliveries): waiting would
+			// only pile connections up until they are refused, which
+			// WooCommerce counts as failures. The poller takes it.
+			e.markDue(o.ID, e.now())
+			return nil
+		}
 		// WooCommerce waits a minute at most, then counts a failure: the
 		// reconcile gets a part of that, and what it did not finish is the
 		// poller's (a movement cut short is in doubt, never lost).

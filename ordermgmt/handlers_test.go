@@ -419,3 +419,36 @@ func TestCheckWebhooks(t *testing.T) {
 		t.Errorf("another service's webhook became %s", got.Status)
 	}
 }
+
+// TestSaturatedEngineAnswersAtOnce: when every work slot is busy, a
+// verified delivery is answered 2xx at once and left to the poller,
+// instead of waiting until WooCommerce (or the service's connection limit)
+// gives up on it.
+func TestSaturatedEngineAnswersAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	busy, err := ordermgmt.New(w.wc, w.dc, ordermgmt.WithMaxConcurrent(1), ordermgmt.WithClock(w.clock.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := w.paid(nokOrder(), dinterotest.Authorized), w.paid(nokOrder(), dinterotest.Authorized)
+	w.store.InjectFault(wctest.RouteGetOrder, wctest.Fault{Latency: 2 * time.Second, Times: 1})
+	go busy.Reconcile(context.Background(), a.ID) // holds the only slot
+	time.Sleep(100 * time.Millisecond)
+	h, _ := busy.WebhookHandler(webhookSecret)
+	w.store.SetStatus(b.ID, woocommerce.StatusCompleted)
+	start := time.Now()
+	if code := post(h, signedDelivery(t, w, b.ID)); code != 200 {
+		t.Fatalf("answered %d", code)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("answered after %s while saturated", d)
+	}
+	time.Sleep(2 * time.Second) // the slot is free again
+	if _, err := busy.Poll(context.Background(), time.Now().Add(time.Hour), 1); err != nil {
+		t.Fatal(err)
+	}
+	if tx := w.tx(b); tx.Status != dintero.StatusCaptured {
+		t.Errorf("the order left to the poller is %s", tx.Status)
+	}
+}
