@@ -72,7 +72,12 @@ func TestMigrateWithoutCreate(t *testing.T) {
 	if err := pgstore.Migrate(ctx, admin); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		admin.Exec(context.Background(), "DROP OWNED BY app")
+		admin.Exec(context.Background(), "DROP ROLE IF EXISTS app")
+	})
 	for _, q := range []string{
+		"DROP ROLE IF EXISTS app",
 		"CREATE ROLE app LOGIN",
 		"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
 		"GRANT SELECT, INSERT, UPDATE ON dinterowoo_schema, dinterowoo_checkpoints TO app",

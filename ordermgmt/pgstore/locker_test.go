@@ -273,30 +273,31 @@ func TestLeaderTakesOver(t *testing.T) {
 	}
 	poolA, poolB := newPool(t, dsn), newPool(t, dsn)
 	run("a", poolA)
-	time.Sleep(100 * time.Millisecond)
-	run("b", poolB)
-	time.Sleep(100 * time.Millisecond)
-	mu.Lock()
-	if len(leading) != 1 || leading[0] != "a" {
-		t.Fatalf("leading %v, want [a]", leading)
+	leaders := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(leading)
 	}
-	mu.Unlock()
+	// a leads (waited for: a loaded machine may take a while)...
+	for deadline := time.Now().Add(10 * time.Second); !slices.Equal(leaders(), []string{"a"}); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("leading %v, want [a]", leaders())
+		}
+	}
+	run("b", poolB)
+	time.Sleep(200 * time.Millisecond)
+	if got := leaders(); !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("with b waiting, leading %v, want [a]", got)
+	}
 	// The leader's session dies.
 	if _, err := poolB.Exec(context.Background(), "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::bigint::oid AND granted",
 		int64(uint32(pgstore.LeaderClass))); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		mu.Lock()
-		ok := len(leading) == 1 && leading[0] == "b"
-		mu.Unlock()
-		if ok {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if slices.Equal(leaders(), []string{"b"}) {
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	t.Fatalf("after the leader died, leading %v, want [b]", leading)
+	t.Fatalf("after the leader died, leading %v, want [b]", leaders())
 }
