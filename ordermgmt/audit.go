@@ -448,19 +448,9 @@ func (e *Engine) auditOrder(ctx context.Context, o *woocommerce.Order, opts Audi
 	}
 	now := e.now()
 	st := State{Order: o, Now: now}
-	if len(o.Refunds) > 0 {
-		for page := 1; ; page++ {
-			rs, resp, err := e.wc.Refunds.List(ctx, o.ID, &woocommerce.ListOptions{Page: page, PerPage: 100})
-			if err != nil {
-				entry.Err = "reading refunds: " + err.Error()
-				return entry
-			}
-			st.Refunds = append(st.Refunds, rs...)
-			if resp.TotalPages <= page || len(rs) == 0 {
-				break
-			}
-		}
-		slices.SortFunc(st.Refunds, func(a, b *woocommerce.Refund) int { return int(a.ID - b.ID) })
+	if st.Refunds, err = e.readRefunds(ctx, o); err != nil {
+		entry.Err = "reading refunds: " + err.Error()
+		return entry
 	}
 	missing := false
 	if o.TransactionID != "" {

@@ -180,18 +180,8 @@ func (e *Engine) read(ctx context.Context, orderID int64) (State, error) {
 		return State{}, err
 	}
 	st := State{Order: o, Now: e.now()}
-	if len(o.Refunds) > 0 {
-		for page := 1; ; page++ {
-			rs, resp, err := e.wc.Refunds.List(ctx, orderID, &woocommerce.ListOptions{Page: page, PerPage: 100})
-			if err != nil {
-				return State{}, err
-			}
-			st.Refunds = append(st.Refunds, rs...)
-			if resp.TotalPages <= page || len(rs) == 0 {
-				break
-			}
-		}
-		slices.SortFunc(st.Refunds, func(a, b *woocommerce.Refund) int { return int(a.ID - b.ID) })
+	if st.Refunds, err = e.readRefunds(ctx, o); err != nil {
+		return State{}, err
 	}
 	if o.TransactionID != "" && o.PaymentMethod == e.settings.PaymentMethod {
 		tx, _, err := e.dt.Transactions.Get(ctx, o.TransactionID, nil)
@@ -201,6 +191,27 @@ func (e *Engine) read(ctx context.Context, orderID int64) (State, error) {
 		st.Transaction = tx
 	}
 	return st, nil
+}
+
+// readRefunds reads an order's refund records, oldest first; only when
+// the order has refunds, so an order without any costs no call.
+func (e *Engine) readRefunds(ctx context.Context, o *woocommerce.Order) ([]*woocommerce.Refund, error) {
+	if len(o.Refunds) == 0 {
+		return nil, nil
+	}
+	var out []*woocommerce.Refund
+	for page := 1; ; page++ {
+		rs, resp, err := e.wc.Refunds.List(ctx, o.ID, &woocommerce.ListOptions{Page: page, PerPage: 100})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
+		if resp.TotalPages <= page || len(rs) == 0 {
+			break
+		}
+	}
+	slices.SortFunc(out, func(a, b *woocommerce.Refund) int { return int(a.ID - b.ID) })
+	return out, nil
 }
 
 // Plan returns what Reconcile would do now, without doing it: the same

@@ -84,7 +84,7 @@ func (r *report) writeSummary(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FINDING\tSEVERITY\tCOUNT")
 	for _, k := range ordermgmt.FindingKinds() {
-		fmt.Fprintf(tw, "%s\t%s\t%d\n", k, severityOf(k), s.ByKind[k])
+		fmt.Fprintf(tw, "%s\t%s\t%d\n", k, k.Severity(), s.ByKind[k])
 	}
 	tw.Flush()
 	if s.Failed > 0 {
@@ -105,9 +105,6 @@ func (r *report) writeSummary(w io.Writer) {
 	}
 	tw.Flush()
 }
-
-// severityOf is the severity a kind is reported with.
-func severityOf(k ordermgmt.FindingKind) ordermgmt.Severity { return k.Severity() }
 
 var csvHeader = []string{"order_id", "number", "currency", "woo_status", "woo_total", "woo_refunded", "transaction_id",
 	"dintero_status", "authorized", "captured", "refunded", "pending_capture", "pending_refund", "kind", "severity", "message", "plan", "blocked", "error"}
@@ -199,7 +196,7 @@ type totalsRow struct {
 func (r *report) writeHTML(w io.Writer) error {
 	var groups []kindGroup
 	for _, k := range ordermgmt.FindingKinds() {
-		g := kindGroup{Kind: k, Severity: severityOf(k)}
+		g := kindGroup{Kind: k, Severity: k.Severity()}
 		for _, e := range r.Entries {
 			for _, f := range e.Findings {
 				if f.Kind == k {
