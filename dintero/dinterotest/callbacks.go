@@ -33,7 +33,34 @@ func (s *Server) Callbacks() []CallbackRecord {
 
 // WaitCallbacks waits for callbacks sent in the background (report_event
 // callbacks after capture, refund and void, and timed 202 completions).
-func (s *Server) WaitCallbacks() { s.wg.Wait() }
+// It is safe while a receiver starts more of them; it returns at a
+// moment when none is under way.
+func (s *Server) WaitCallbacks() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.background > 0 {
+		s.quiet.Wait()
+	}
+}
+
+// startBackground counts one piece of background work; s.mu is held, so
+// that Close, which takes it to stop new work, sees every one.
+func (s *Server) startBackground() {
+	s.wg.Add(1)
+	s.busy.Add(1)
+	s.background++
+}
+
+// endBackground ends what startBackground counted.
+func (s *Server) endBackground() {
+	s.mu.Lock()
+	if s.background--; s.background == 0 {
+		s.quiet.Broadcast()
+	}
+	s.mu.Unlock()
+	s.busy.Add(-1)
+	s.wg.Done()
+}
 
 // reportEvent sends a report_event callback in the background when the
 // callback URL asked for this kind of event. It never runs inside the
@@ -52,12 +79,10 @@ func (s *Server) reportEvent(callbackURL string, tx *transaction, kind string) {
 		s.mu.Unlock()
 		return
 	}
-	s.wg.Add(1)
-	s.busy.Add(1)
+	s.startBackground()
 	s.mu.Unlock()
 	go func() {
-		defer s.wg.Done()
-		defer s.busy.Add(-1)
+		defer s.endBackground()
 		s.deliver(context.Background(), callbackURL, tx, "", kind)
 	}()
 }

@@ -51,6 +51,14 @@ type Server struct {
 	txOrder  []string // creation order
 	sent     []CallbackRecord
 	closed   bool
+	// background counts callbacks and timed completions under way; quiet
+	// is signalled when it drops to zero. WaitCallbacks waits on these,
+	// not on wg: a WaitGroup's Wait may not run while another
+	// goroutine's Add starts it from zero, and a receiver under test
+	// starts new background work (a capture reports an event) while a
+	// test waits.
+	background int
+	quiet      *sync.Cond
 	// decodeErr is the first error the client's decoder gave on the
 	// server's JSON in an accessor.
 	decodeErr error
@@ -137,6 +145,7 @@ func NewServer(opts ...Option) *Server {
 		txs:      map[string]*txState{},
 		http:     &http.Client{Timeout: 10 * time.Second},
 	}
+	s.quiet = sync.NewCond(&s.mu)
 	mux := http.NewServeMux()
 	s.route(mux, "POST /v1/accounts/{aid}/auth/token", RouteToken, false, s.handleToken)
 	s.route(mux, "POST /v1/sessions-profile", RouteCreateSession, true, s.handleCreateSession(true))

@@ -493,3 +493,67 @@ func TestListPagesOverManyTransactions(t *testing.T) {
 		t.Errorf("listed %d in %d requests", len(seen), srv.Requests(dinterotest.RouteListTransactions))
 	}
 }
+
+// A receiver that captures again after each reported capture, as a
+// service reacting to callbacks does, starts new background work while a
+// test waits for the server to settle. WaitCallbacks must be safe then
+// (the race detector flagged the WaitGroup it used to wait on) and return
+// only once the chain has ended.
+func TestWaitCallbacksWhileTheReceiverTriggersMore(t *testing.T) {
+	t.Parallel()
+	const chain = 10
+	var (
+		mu       sync.Mutex
+		reported int
+		pending  sync.WaitGroup
+		c        *dintero.Client
+		txID     string
+	)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		if r.URL.Query().Get("event") != "CAPTURE" {
+			return
+		}
+		mu.Lock()
+		reported++
+		more := reported < chain
+		if more {
+			pending.Add(1)
+		}
+		mu.Unlock()
+		if more {
+			go func() {
+				defer pending.Done()
+				time.Sleep(time.Millisecond) // after the callback has ended
+				if _, _, err := c.Transactions.Capture(context.Background(), txID, &dintero.CaptureRequest{Amount: 1}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}))
+	defer receiver.Close()
+	srv, client := newServer(t)
+	c = client
+	tx := pay(t, srv, c, receiver.URL+"/cb?report_event=CAPTURE", dinterotest.Authorized)
+	mu.Lock()
+	txID = tx.ID
+	mu.Unlock()
+	if _, _, err := c.Transactions.Capture(context.Background(), tx.ID, &dintero.CaptureRequest{Amount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		srv.WaitCallbacks()
+		mu.Lock()
+		n := reported
+		mu.Unlock()
+		if n >= chain {
+			break
+		}
+	}
+	pending.Wait()
+	srv.WaitCallbacks()
+	got, _ := srv.Transaction(tx.ID)
+	if got.CapturedAmount() != chain {
+		t.Errorf("captured %d, want %d", got.CapturedAmount(), chain)
+	}
+}

@@ -195,14 +195,12 @@ func (s *Server) moneyOp(w http.ResponseWriter, r *http.Request, f *Fault, kind 
 		// Counted under the lock that Close takes to stop new work.
 		later := f.CompleteAfter > 0 && !s.closed
 		if later {
-			s.wg.Add(1)
-			s.busy.Add(1) // a pending operation to finish is work under way
+			s.startBackground() // a pending operation to finish is work under way
 		}
 		s.mu.Unlock()
 		if later {
 			time.AfterFunc(f.CompleteAfter, func() {
-				defer s.wg.Done()
-				defer s.busy.Add(-1)
+				defer s.endBackground()
 				s.completePending(id)
 			})
 		}

@@ -53,6 +53,13 @@ type Server struct {
 	closed     bool
 	decodeErr  error
 	delivering int // deliveries and pings under way
+	// firing counts the background deliveries of order events; quiet is
+	// signalled when it drops to zero. WaitWebhooks waits on these, not
+	// on wg: a WaitGroup's Wait may not run while another goroutine's
+	// Add starts it from zero, and the service under test triggers new
+	// deliveries while a test waits.
+	firing int
+	quiet  *sync.Cond
 }
 
 type config struct {
@@ -134,6 +141,7 @@ func NewServer(opts ...Option) *Server {
 			// WooCommerce delivers without following redirects.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
+	s.quiet = sync.NewCond(&s.mu)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL + cfg.homePath
 	s.home, _ = url.Parse(s.URL)

@@ -580,3 +580,66 @@ func TestWebhookHandlerRefusals(t *testing.T) {
 		t.Errorf("huge: %d", code)
 	}
 }
+
+// A receiver that changes the order after answering, as a service does,
+// starts new deliveries while a test waits for the store to settle.
+// WaitWebhooks must be safe then (the race detector flagged the
+// WaitGroup it used to wait on) and must return only once the chain of
+// deliveries has ended.
+func TestWaitWebhooksWhileTheReceiverTriggersMore(t *testing.T) {
+	t.Parallel()
+	s, c := newStore(t)
+	ctx := context.Background()
+	o := s.SeedOrder(norwegianOrder())
+	const chain = 12
+	var mu sync.Mutex
+	delivered := 0
+	var pending sync.WaitGroup
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		if r.Header.Get(woocommerce.HeaderSignature) == "" {
+			return // the ping
+		}
+		mu.Lock()
+		delivered++
+		more, n := delivered < chain, delivered
+		if more {
+			pending.Add(1)
+		}
+		mu.Unlock()
+		if more {
+			go func() {
+				defer pending.Done()
+				time.Sleep(time.Millisecond) // after the delivery has ended
+				status := woocommerce.StatusProcessing
+				if n%2 == 0 {
+					status = woocommerce.StatusOnHold
+				}
+				if _, _, err := c.Orders.SetStatus(ctx, o.ID, status); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}))
+	defer receiver.Close()
+	if _, _, err := c.Webhooks.Create(ctx, &woocommerce.WebhookRequest{Topic: "order.updated", DeliveryURL: receiver.URL, Secret: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	s.SetStatus(o.ID, woocommerce.StatusOnHold)
+	for {
+		s.WaitWebhooks()
+		mu.Lock()
+		n := delivered
+		mu.Unlock()
+		if n >= chain {
+			break
+		}
+	}
+	pending.Wait()
+	s.WaitWebhooks()
+	mu.Lock()
+	defer mu.Unlock()
+	if delivered != chain {
+		t.Errorf("delivered %d, want %d", delivered, chain)
+	}
+}

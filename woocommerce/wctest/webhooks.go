@@ -265,10 +265,18 @@ func (s *Server) fireWebhooks(topic string, orderID int64) {
 		return
 	}
 	s.wg.Add(1)
+	s.firing++
 	s.delivering += len(targets)
 	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
+		defer func() {
+			s.mu.Lock()
+			if s.firing--; s.firing == 0 {
+				s.quiet.Broadcast()
+			}
+			s.mu.Unlock()
+		}()
 		var wg sync.WaitGroup
 		for _, h := range targets {
 			wg.Add(1)
@@ -374,5 +382,14 @@ func (s *Server) deliveriesIdle() bool {
 	return s.delivering == 0
 }
 
-// WaitWebhooks waits until the deliveries under way are done.
-func (s *Server) WaitWebhooks() { s.wg.Wait() }
+// WaitWebhooks waits until the deliveries of order events under way
+// (and the pings they trigger) are done. It is safe while the receiver
+// makes requests that trigger further deliveries; it returns at a moment
+// when none is under way.
+func (s *Server) WaitWebhooks() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.firing > 0 {
+		s.quiet.Wait()
+	}
+}
