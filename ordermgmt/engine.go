@@ -34,6 +34,7 @@ type Engine struct {
 	flights coalescer
 	links   sync.Map      // order id -> transaction id seen linked (linked)
 	work    chan struct{} // WithMaxConcurrent's slots; nil: unbounded
+	queue   Queue         // WithQueue; nil: work is done in the handlers and the poller
 }
 
 // WithMaxConcurrent bounds how many orders the engine works on at once

@@ -27,8 +27,10 @@ import (
 //
 // An empty secret is refused (woocommerce.ErrNoSecret).
 //
-// The answer comes within webhookBudget (20 seconds) plus the read of the
-// delivery, well inside WooCommerce's delivery timeout.
+// With a Queue (WithQueue) the delivery is answered as soon as the
+// order's job is queued. Without one, the order is reconciled before the
+// answer, within webhookBudget (20 seconds) plus the read of the delivery,
+// well inside WooCommerce's delivery timeout.
 func (e *Engine) WebhookHandler(secret string) (http.Handler, error) {
 	return woocommerce.WebhookHandler(secret, func(ctx context.Context, d *woocommerce.Delivery) error {
 		if d.Resource != "order" || d.Event == "deleted" {
@@ -37,6 +39,16 @@ func (e *Engine) WebhookHandler(secret string) (http.Handler, error) {
 		o, err := d.Order()
 		if err != nil {
 			return err
+		}
+		if e.queue != nil {
+			if err := e.enqueue(ctx, Job{OrderID: o.ID}); err != nil {
+				// Still a 2xx: our trouble must not count toward disabling
+				// the webhook. The order is due in this process, and the
+				// poller finds it changed in any case.
+				e.markDue(o.ID, e.now())
+				e.log.Warn("ordermgmt: webhook delivery taken, job not queued; the poller will find the order", "order", o.ID, "error", err)
+			}
+			return nil
 		}
 		if e.saturated() {
 			// Every slot is busy (a burst of deliveries): waiting would
@@ -65,11 +77,18 @@ const webhookBudget = 20 * time.Second
 // CallbackHandler receives Dintero's session callbacks, signed: unsigned
 // or forged callbacks are refused (400: Dintero does not retry 4xx). The
 // verifier must have a secret and the PublicURL whose host Dintero signs
-// (dintero.ErrVerifierConfig otherwise). The query is never trusted: the
-// transaction is read from Dintero, and its merchant_reference names the
-// order (OrderReference writes it). A callback without a transaction
-// answers 400; an order that cannot be found or reconciled answers 500,
-// so that Dintero tries again.
+// (dintero.ErrVerifierConfig otherwise). The transaction is read from
+// Dintero, and its merchant_reference names the order (OrderReference
+// writes it). A callback without a transaction answers 400; an order that
+// cannot be found or reconciled answers 500, so that Dintero tries again.
+//
+// With a Queue (WithQueue), a verified callback that names its
+// transaction and order is answered 200 as soon as the job is queued,
+// without waiting for Dintero: a change that exists only at Dintero (an
+// ON_HOLD payment approved) is then kept even through an outage longer
+// than Dintero's retries. The job still reads the transaction and links it
+// only to the order it belongs to. A callback that cannot be queued
+// answers 500, so that Dintero tries again.
 func (e *Engine) CallbackHandler(verifier *dintero.CallbackVerifier) (http.Handler, error) {
 	if err := verifier.Check(); err != nil {
 		return nil, err
@@ -106,6 +125,19 @@ func (e *Engine) callbackHandler(verifier *dintero.CallbackVerifier) http.Handle
 			return
 		}
 		ctx := r.Context()
+		if e.queue != nil && verifier != nil && cb.TransactionID != "" {
+			// Signed by Dintero, so the query is Dintero's word; RunJob
+			// checks the transaction belongs to the order all the same.
+			if orderID, err := strconv.ParseInt(cb.MerchantReference, 10, 64); err == nil && orderID > 0 {
+				if err := e.enqueue(ctx, Job{OrderID: orderID, TransactionID: cb.TransactionID}); err != nil {
+					e.log.Warn("ordermgmt: callback not queued; Dintero will try again", "order", orderID, "error", err)
+					http.Error(w, "try again", http.StatusInternalServerError)
+					return
+				}
+				w.WriteHeader(http.StatusOK)
+				return
+			}
+		}
 		txID := cb.TransactionID
 		if txID == "" {
 			sess, _, err := e.dt.Sessions.Get(ctx, cb.SessionID)
@@ -129,6 +161,14 @@ func (e *Engine) callbackHandler(verifier *dintero.CallbackVerifier) http.Handle
 		orderID, err := strconv.ParseInt(tx.MerchantReference, 10, 64)
 		if err != nil || orderID <= 0 {
 			http.Error(w, "transaction has no order reference", http.StatusBadRequest)
+			return
+		}
+		if e.queue != nil {
+			if err := e.enqueue(ctx, Job{OrderID: orderID, TransactionID: tx.ID}); err != nil {
+				http.Error(w, "try again", http.StatusInternalServerError)
+				return
+			}
+			w.WriteHeader(http.StatusOK)
 			return
 		}
 		if _, err := e.reconcileTransaction(ctx, orderID, tx.ID, tx); err != nil && !handled(err) {

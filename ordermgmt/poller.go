@@ -39,7 +39,14 @@ func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*P
 	reconcile := func(id int64, modified time.Time) {
 		defer wg.Done()
 		defer func() { <-sem }()
-		_, err := e.Reconcile(ctx, id)
+		var err error
+		if e.queue != nil {
+			// The queue retries the order with its own backoff: the poller
+			// only has to make sure the job exists.
+			err = e.enqueue(ctx, Job{OrderID: id})
+		} else {
+			_, err = e.Reconcile(ctx, id)
+		}
 		if handled(err) {
 			// Dealt with on the order (a note asks for manual handling,
 			// or a movement waits): polling again changes nothing, and a
@@ -175,22 +182,29 @@ func (e *Engine) retryFloor() (time.Time, bool) {
 // noteDue records an order's waiting movements after a Reconcile (or
 // forgets the order when none wait).
 func (e *Engine) noteDue(orderID int64, waiting []InDoubt) {
-	e.due.mu.Lock()
-	defer e.due.mu.Unlock()
-	if len(waiting) == 0 {
-		delete(e.due.until, orderID)
-		return
-	}
-	if e.due.until == nil {
-		e.due.until = map[int64]time.Time{}
-	}
 	var last time.Time
 	for _, w := range waiting {
 		if w.Until.After(last) {
 			last = w.Until
 		}
 	}
-	e.due.until[orderID] = last
+	e.due.mu.Lock()
+	if len(waiting) == 0 {
+		delete(e.due.until, orderID)
+	} else {
+		if e.due.until == nil {
+			e.due.until = map[int64]time.Time{}
+		}
+		e.due.until[orderID] = last
+	}
+	e.due.mu.Unlock()
+	if e.queue != nil && len(waiting) > 0 {
+		// Nothing modifies the order when the wait ends: a job scheduled
+		// for then comes back to it, in whichever replica is alive.
+		if err := e.enqueue(context.Background(), Job{OrderID: orderID, At: last}); err != nil {
+			e.log.Warn("ordermgmt: job for the end of an in-doubt wait not queued; this process's poller will come back", "order", orderID, "error", err)
+		}
+	}
 }
 
 // markDue makes Poll reconcile the order once until has passed.

@@ -67,6 +67,7 @@ func dp(s string) *decimal.Decimal { v := d(s); return &v }
 type worldOption struct {
 	settings ordermgmt.Settings
 	webhooks bool
+	queue    ordermgmt.Queue
 }
 
 func newWorld(t testing.TB, opts ...func(*worldOption)) *world {
@@ -91,7 +92,11 @@ func newWorld(t testing.TB, opts ...func(*worldOption)) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.engine, err = ordermgmt.New(w.wc, w.dc, ordermgmt.WithSettings(o.settings), ordermgmt.WithClock(w.clock.now))
+	eopts := []ordermgmt.Option{ordermgmt.WithSettings(o.settings), ordermgmt.WithClock(w.clock.now)}
+	if o.queue != nil {
+		eopts = append(eopts, ordermgmt.WithQueue(o.queue))
+	}
+	w.engine, err = ordermgmt.New(w.wc, w.dc, eopts...)
 	if err != nil {
 		t.Fatal(err)
 	}

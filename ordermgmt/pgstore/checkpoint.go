@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 // schema is the tables this package creates, one version per entry:
@@ -24,56 +26,87 @@ var schema = []string{
 }
 
 // Migrate creates or updates the tables this package uses, in the
-// connection's current schema: dinterowoo_schema (the version applied)
-// and dinterowoo_checkpoints. It is safe to run from every replica at
-// start: migrations run one at a time (under a transaction-scoped
-// advisory lock of class LockClass, key 0) and each only once. Migrations
+// connection's current schema: dinterowoo_schema (the version applied),
+// dinterowoo_checkpoints, and River's tables for Jobs (river_job,
+// river_leader, river_queue, river_client, river_client_queue and
+// river_migration, through River's own migrations, whose versions
+// river_migration records). It is safe to run from every replica at
+// start: migrations run one at a time (under an advisory lock of class
+// LockClass, key 0) and each only once. Migrations
 // only add tables and columns, so a replica of an older version runs on a
 // newer schema (a rolling deploy, a rollback). The role needs CREATE on
 // the schema when there is something to migrate, and SELECT, INSERT and
 // UPDATE on the tables always.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, 0)", LockClass); err != nil {
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return fmt.Errorf("pgstore: migrating: %w", err)
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("pgstore: migrating: %w", err)
+	}
+	defer conn.Release()
+	// A session lock, not a transaction's: River applies each of its
+	// versions in a transaction of its own (one adds an enum value that
+	// the next uses, which one transaction cannot do).
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1, 0)", LockClass); err != nil {
+		return fmt.Errorf("pgstore: migrating: %w", err)
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(uctx, "SELECT pg_advisory_unlock($1, 0)", LockClass); err != nil {
+			conn.Conn().Close(uctx) // the lock ends with the session
+		}
+	}()
+	if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return migrateOwn(ctx, tx) }); err != nil {
+		return err
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("pgstore: migrating River's tables: %w", err)
+	}
+	return nil
+}
+
+// migrateOwn applies this package's schema versions a database lacks.
+func migrateOwn(ctx context.Context, tx pgx.Tx) error {
+	// A database already at this version (or newer: migrations only
+	// add, so an older program still works with it) needs no DDL,
+	// and so no CREATE privilege.
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT to_regclass('dinterowoo_schema') IS NOT NULL`).Scan(&exists); err != nil {
+		return fmt.Errorf("pgstore: migrating: %w", err)
+	}
+	if exists {
+		var current *int
+		if err := tx.QueryRow(ctx, `SELECT max(version) FROM dinterowoo_schema`).Scan(&current); err != nil {
+			return fmt.Errorf("pgstore: migrating: %w", err)
+		}
+		if current != nil && *current >= len(schema) {
+			return nil
+		}
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS dinterowoo_schema (version int NOT NULL)`); err != nil {
+		return fmt.Errorf("pgstore: migrating: %w", err)
+	}
+	var version int
+	err := tx.QueryRow(ctx, "SELECT version FROM dinterowoo_schema").Scan(&version)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		if _, err := tx.Exec(ctx, "INSERT INTO dinterowoo_schema (version) VALUES (0)"); err != nil {
 			return err
 		}
-		// A database already at this version (or newer: migrations only
-		// add, so an older program still works with it) needs no DDL,
-		// and so no CREATE privilege.
-		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT to_regclass('dinterowoo_schema') IS NOT NULL`).Scan(&exists); err != nil {
-			return fmt.Errorf("pgstore: migrating: %w", err)
+	case err != nil:
+		return fmt.Errorf("pgstore: migrating: %w", err)
+	}
+	for v := version; v < len(schema); v++ {
+		if _, err := tx.Exec(ctx, schema[v]); err != nil {
+			return fmt.Errorf("pgstore: migrating to version %d: %w", v+1, err)
 		}
-		if exists {
-			var current *int
-			if err := tx.QueryRow(ctx, `SELECT max(version) FROM dinterowoo_schema`).Scan(&current); err != nil {
-				return fmt.Errorf("pgstore: migrating: %w", err)
-			}
-			if current != nil && *current >= len(schema) {
-				return nil
-			}
-		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS dinterowoo_schema (version int NOT NULL)`); err != nil {
-			return fmt.Errorf("pgstore: migrating: %w", err)
-		}
-		var version int
-		err := tx.QueryRow(ctx, "SELECT version FROM dinterowoo_schema").Scan(&version)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			if _, err := tx.Exec(ctx, "INSERT INTO dinterowoo_schema (version) VALUES (0)"); err != nil {
-				return err
-			}
-		case err != nil:
-			return fmt.Errorf("pgstore: migrating: %w", err)
-		}
-		for v := version; v < len(schema); v++ {
-			if _, err := tx.Exec(ctx, schema[v]); err != nil {
-				return fmt.Errorf("pgstore: migrating to version %d: %w", v+1, err)
-			}
-		}
-		_, err = tx.Exec(ctx, "UPDATE dinterowoo_schema SET version = $1", len(schema))
-		return err
-	})
+	}
+	_, err = tx.Exec(ctx, "UPDATE dinterowoo_schema SET version = $1", len(schema))
+	return err
 }
 
 // Checkpoint is an ordermgmt.Checkpoint in PostgreSQL: the poller's

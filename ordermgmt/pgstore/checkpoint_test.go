@@ -2,11 +2,14 @@ package pgstore_test
 
 import (
 	"context"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
 	"github.com/dinterowoo/dinterowoo/internal/pgtest"
 	"github.com/dinterowoo/dinterowoo/ordermgmt"
 	"github.com/dinterowoo/dinterowoo/ordermgmt/pgstore"
@@ -63,8 +66,9 @@ func TestCheckpointPerStoreAndNeverBack(t *testing.T) {
 	}
 }
 
-// TestMigrateWithoutCreate: once migrated, a role with only SELECT,
-// INSERT and UPDATE starts (found by review).
+// TestMigrateWithoutCreate: once migrated, a role with only the privileges
+// README lists (no CREATE) starts, keeps the checkpoint and runs jobs
+// (found by review).
 func TestMigrateWithoutCreate(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	admin := newPool(t, dsn)
@@ -72,22 +76,29 @@ func TestMigrateWithoutCreate(t *testing.T) {
 	if err := pgstore.Migrate(ctx, admin); err != nil {
 		t.Fatal(err)
 	}
+	// Roles belong to the cluster, which other tests (and with
+	// DINTEROWOO_TEST_DATABASE_URL, other people) share: a name of its own.
+	role := "app_" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "_")) + "_" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	t.Cleanup(func() {
-		admin.Exec(context.Background(), "DROP OWNED BY app")
-		admin.Exec(context.Background(), "DROP ROLE IF EXISTS app")
+		admin.Exec(context.Background(), "DROP OWNED BY "+role)
+		admin.Exec(context.Background(), "DROP ROLE IF EXISTS "+role)
 	})
 	for _, q := range []string{
-		"DROP ROLE IF EXISTS app",
-		"CREATE ROLE app LOGIN",
+		"CREATE ROLE " + role + " LOGIN PASSWORD 'app-password'",
 		"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
-		"GRANT SELECT, INSERT, UPDATE ON dinterowoo_schema, dinterowoo_checkpoints TO app",
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role,
+		"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role,
 	} {
 		if _, err := admin.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	u := strings.Replace(dsn, "postgres://postgres@", "postgres://app@", 1)
-	app := newPool(t, u)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(role, "app-password")
+	app := newPool(t, u.String())
 	if err := pgstore.Migrate(ctx, app); err != nil {
 		t.Fatalf("a migrated database, a role without CREATE: %v", err)
 	}
@@ -95,4 +106,12 @@ func TestMigrateWithoutCreate(t *testing.T) {
 	if err := cp.Save(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	jobs := fastJobs(t, app)
+	s := newShop(t, "shop", app, jobs)
+	startJobs(t, jobs)
+	o, tx := s.order(t, dinterotest.Authorized)
+	eventually(t, "the role's jobs link the order", func() bool {
+		got, _ := s.store.Order(o.ID)
+		return got.TransactionID == tx.ID
+	}, func() string { return jobRows(t, admin) })
 }

@@ -141,7 +141,7 @@ func TestLockerLostAndReleasedOnCrash(t *testing.T) {
 	key := pgstore.Key("", "order:42")
 	var pid int32
 	err = otherPool.QueryRow(context.Background(),
-		"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::bigint::oid AND objsubid = 2 AND granted",
+		"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = $1::oid AND objid = $2::bigint::oid AND objsubid = 2 AND granted",
 		uint32(pgstore.LockClass), int64(uint32(key))).Scan(&pid)
 	if err != nil {
 		t.Fatalf("the lock is not in pg_locks: %v", err)
@@ -177,7 +177,7 @@ func TestEngineStopsWhenItsLockIsLost(t *testing.T) {
 	}
 	defer unlock()
 	if _, err := pool.Exec(context.Background(),
-		"SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND granted", uint32(pgstore.LockClass)); err != nil {
+		"SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = $1::oid AND granted", uint32(pgstore.LockClass)); err != nil {
 		t.Fatal(err)
 	}
 	<-held.Done()
@@ -290,7 +290,7 @@ func TestLeaderTakesOver(t *testing.T) {
 		t.Fatalf("with b waiting, leading %v, want [a]", got)
 	}
 	// The leader's session dies.
-	if _, err := poolB.Exec(context.Background(), "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::bigint::oid AND granted",
+	if _, err := poolB.Exec(context.Background(), "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = $1::bigint::oid AND granted",
 		int64(uint32(pgstore.LeaderClass))); err != nil {
 		t.Fatal(err)
 	}

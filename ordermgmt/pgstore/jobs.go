@@ -1,0 +1,257 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/ordermgmt"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// JobKind is the River kind of the jobs Jobs runs: reconcile one order of
+// one store.
+const JobKind = "dinterowoo.reconcile_order"
+
+// JobQueue is the River queue those jobs go to.
+const JobQueue = "dinterowoo"
+
+// reconcileArgs is a job's row: which store's order, and the transaction
+// a callback reported. Round and Due are only there to keep jobs apart
+// that must not be merged (see Jobs.enqueue).
+type reconcileArgs struct {
+	Store         string `json:"store" river:"unique"`
+	OrderID       int64  `json:"order_id" river:"unique"`
+	TransactionID string `json:"transaction_id,omitempty" river:"unique"`
+	Due           bool   `json:"due,omitempty" river:"unique"`
+	Round         int    `json:"round,omitempty" river:"unique"`
+}
+
+func (reconcileArgs) Kind() string { return JobKind }
+
+// uniqueStates are the states in which a second job for the same order is
+// a duplicate. River requires available, pending, running and scheduled;
+// retryable is left out, so that a change made while a failed job waits
+// for its retry gets a job of its own at once.
+var uniqueStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled}
+
+// rounds is how many jobs of one order may be queued behind each other
+// while earlier ones run: River counts a job as running until its
+// completion is written, a little after its work has ended, so a change
+// made then needs a second job behind it, and in rare cases a third. The
+// poller finds any change beyond that.
+const rounds = 3
+
+// JobsConfig tunes Jobs.
+type JobsConfig struct {
+	// Workers is how many jobs run at once in this process (default 16).
+	// Each holds a connection while it holds its order's lock (Locker),
+	// and River needs a few of its own: size the pool for Workers + 8.
+	Workers int
+	// MaxAttempts is how often a failing job is tried before River gives
+	// up on it (default 100: with Backoff's default, over two days). The
+	// poller queues the order again whenever it changes.
+	MaxAttempts int
+	// Backoff is the wait before the retry after attempt n (1, 2, …);
+	// default 30 seconds doubling to 30 minutes, with a tenth of jitter.
+	Backoff func(attempt int) time.Duration
+	// JobTimeout bounds one run (default 2 minutes).
+	JobTimeout time.Duration
+	// PollInterval is how often River looks for jobs when PostgreSQL's
+	// notifications are not heard (default River's, 1 second).
+	PollInterval time.Duration
+	// Logger hears River and the jobs (default: silent).
+	Logger *slog.Logger
+}
+
+// Jobs is a durable queue of ordermgmt jobs on PostgreSQL, run by River
+// (github.com/riverqueue/river): a job survives the replica that took it,
+// runs in whichever replica is free, and a failing one is retried with
+// backoff, on its own. It serves several stores from one database: each
+// store's engine is given its Queue and registered with Handle.
+//
+//	jobs, _ := pgstore.NewJobs(pool, pgstore.JobsConfig{})
+//	engine, _ := ordermgmt.New(wc, dc, ordermgmt.WithLocker(locker), ordermgmt.WithQueue(jobs.Queue("shop-1")))
+//	jobs.Handle("shop-1", engine)
+//	jobs.Start(ctx)
+//	defer jobs.Stop(context.Background())
+//
+// Jobs are level-triggered, "reconcile order N of store S", never "capture
+// N". Two jobs for the same order are one while neither has started; one
+// asked for while the order's job runs is kept, to run after it. A job of
+// a store this replica does not Handle fails and is retried, by whichever
+// replica takes it: run the same stores in every replica.
+//
+// Run Migrate first: it creates River's tables too.
+type Jobs struct {
+	client *river.Client[pgx.Tx]
+	log    *slog.Logger
+
+	mu      sync.RWMutex
+	engines map[string]*ordermgmt.Engine
+}
+
+// NewJobs returns a queue on the pool. It runs jobs only after Start.
+func NewJobs(pool *pgxpool.Pool, cfg JobsConfig) (*Jobs, error) {
+	if pool == nil {
+		return nil, errors.New("pgstore: nil pool")
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 100
+	}
+	if cfg.Backoff == nil {
+		cfg.Backoff = defaultBackoff
+	}
+	if cfg.JobTimeout <= 0 {
+		cfg.JobTimeout = 2 * time.Minute
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	j := &Jobs{log: cfg.Logger, engines: map[string]*ordermgmt.Engine{}}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &reconcileWorker{jobs: j}); err != nil {
+		return nil, fmt.Errorf("pgstore: %w", err)
+	}
+	rc := &river.Config{
+		Queues:      map[string]river.QueueConfig{JobQueue: {MaxWorkers: cfg.Workers}},
+		Workers:     workers,
+		MaxAttempts: cfg.MaxAttempts,
+		RetryPolicy: backoffPolicy(cfg.Backoff),
+		JobTimeout:  cfg.JobTimeout,
+		Logger:      cfg.Logger,
+	}
+	if cfg.PollInterval > 0 {
+		rc.FetchPollInterval = cfg.PollInterval
+		rc.FetchCooldown = min(cfg.PollInterval, 100*time.Millisecond)
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), rc)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: %w", err)
+	}
+	j.client = client
+	return j, nil
+}
+
+// Handle registers the engine that runs the store's jobs. Call it before
+// Start, for every store the service runs.
+func (j *Jobs) Handle(store string, engine *ordermgmt.Engine) error {
+	if engine == nil {
+		return errors.New("pgstore: nil engine")
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.engines[store] = engine
+	return nil
+}
+
+// Start runs jobs until Stop (or ctx ends).
+func (j *Jobs) Start(ctx context.Context) error { return j.client.Start(ctx) }
+
+// Stop waits for the jobs that run to end, or for ctx to end; a job cut
+// short is tried again, by this replica or another.
+func (j *Jobs) Stop(ctx context.Context) error { return j.client.Stop(ctx) }
+
+// Queue returns the store's queue, for ordermgmt.WithQueue.
+func (j *Jobs) Queue(store string) ordermgmt.Queue { return storeQueue{jobs: j, store: store} }
+
+// storeQueue is one store's view of Jobs.
+type storeQueue struct {
+	jobs  *Jobs
+	store string
+}
+
+// Enqueue implements ordermgmt.Queue.
+func (q storeQueue) Enqueue(ctx context.Context, job ordermgmt.Job) error {
+	return q.jobs.enqueue(ctx, q.store, job)
+}
+
+// enqueue inserts the job unless one like it is waiting. A job that is
+// waiting (available or scheduled) will read the order when it runs, so a
+// second one adds nothing; but one that runs may have read the order
+// before the change this job is for, so then the job goes in behind it,
+// as the next round. A job for later (an in-doubt wait's end) is kept
+// apart from jobs for now, so that it never delays them.
+func (j *Jobs) enqueue(ctx context.Context, store string, job ordermgmt.Job) error {
+	if job.OrderID <= 0 {
+		return fmt.Errorf("pgstore: a job for order %d: %w", job.OrderID, ordermgmt.ErrNoOrder)
+	}
+	args := reconcileArgs{Store: store, OrderID: job.OrderID, TransactionID: job.TransactionID}
+	opts := &river.InsertOpts{Queue: JobQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueStates}}
+	if !job.At.IsZero() && job.At.After(time.Now()) {
+		args.Due, opts.ScheduledAt = true, job.At
+	}
+	for round := range rounds {
+		args.Round = round
+		res, err := j.client.Insert(ctx, args, opts)
+		if err != nil {
+			return fmt.Errorf("pgstore: queuing order %d of %q: %w", job.OrderID, store, err)
+		}
+		if !res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateRunning {
+			return nil
+		}
+	}
+	return nil
+}
+
+// reconcileWorker runs a job with its store's engine.
+type reconcileWorker struct {
+	river.WorkerDefaults[reconcileArgs]
+	jobs *Jobs
+}
+
+func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[reconcileArgs]) error {
+	a := job.Args
+	w.jobs.mu.RLock()
+	engine := w.jobs.engines[a.Store]
+	w.jobs.mu.RUnlock()
+	if engine == nil {
+		// Another version of the service, or a store being added: a
+		// replica that runs the store will take it on a retry.
+		return fmt.Errorf("pgstore: no engine for store %q in this replica (Jobs.Handle)", a.Store)
+	}
+	err := engine.RunJob(ctx, ordermgmt.Job{OrderID: a.OrderID, TransactionID: a.TransactionID})
+	if errors.Is(err, ordermgmt.ErrNoOrder) {
+		w.jobs.log.Warn("pgstore: job for an order that does not exist; not retried", "store", a.Store, "order", a.OrderID, "error", err)
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		w.jobs.log.Warn("pgstore: order not reconciled; retried with backoff", "store", a.Store, "order", a.OrderID, "attempt", job.Attempt, "error", err)
+	}
+	return err
+}
+
+// defaultBackoff is 30 seconds doubling to 30 minutes, as the in-process
+// poller's retries.
+func defaultBackoff(attempt int) time.Duration {
+	d := 30 * time.Second
+	for i := 1; i < attempt && d < 30*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 30*time.Minute)
+}
+
+// backoffPolicy is a River retry policy from a backoff function, with up
+// to a tenth of jitter so that jobs that failed together (an outage) do
+// not all come back in the same second.
+type backoffPolicy func(attempt int) time.Duration
+
+func (b backoffPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	d := b(max(job.Attempt, 1))
+	if jitter := d / 10; jitter > 0 {
+		d += rand.N(jitter)
+	}
+	return time.Now().Add(d)
+}

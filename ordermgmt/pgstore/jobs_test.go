@@ -1,0 +1,424 @@
+package pgstore_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dinterowoo/dinterowoo/dintero"
+	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
+	"github.com/dinterowoo/dinterowoo/internal/pgtest"
+	"github.com/dinterowoo/dinterowoo/ordermgmt"
+	"github.com/dinterowoo/dinterowoo/ordermgmt/pgstore"
+	"github.com/dinterowoo/dinterowoo/woocommerce"
+	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
+)
+
+var _ ordermgmt.Queue = (&pgstore.Jobs{}).Queue("x")
+
+// shop is one store with its Dintero account, served by an engine on a
+// shared Jobs, behind a service's two handlers.
+type shop struct {
+	name   string
+	store  *wctest.Server
+	dt     *dinterotest.Server
+	wc     *woocommerce.Client
+	dc     *dintero.Client
+	engine *ordermgmt.Engine
+	hooks  *httptest.Server
+}
+
+const (
+	webhookSecret  = "jobs-webhook-secret"
+	callbackSecret = "jobs-callback-secret"
+)
+
+// fastJobs is a Jobs that retries within a test's patience.
+func fastJobs(t *testing.T, pool *pgxpool.Pool) *pgstore.Jobs {
+	t.Helper()
+	jobs, err := pgstore.NewJobs(pool, pgstore.JobsConfig{Workers: 8, PollInterval: 50 * time.Millisecond,
+		Backoff: func(int) time.Duration { return 100 * time.Millisecond }, JobTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jobs
+}
+
+// newShop starts a store and a Dintero account, an engine on jobs and a
+// locker of the pool, and the handlers; the store's webhook points at them.
+func newShop(t *testing.T, name string, pool *pgxpool.Pool, jobs *pgstore.Jobs) *shop {
+	t.Helper()
+	s := &shop{name: name, store: wctest.NewServer(), dt: dinterotest.NewServer(dinterotest.WithCallbackSecret([]byte(callbackSecret)))}
+	t.Cleanup(s.store.Close)
+	t.Cleanup(s.dt.Close)
+	s.wc, _ = s.store.Client()
+	s.dc, _ = s.dt.Client()
+	locker, err := pgstore.NewLocker(pool, pgstore.WithStore(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.engine, err = ordermgmt.New(s.wc, s.dc, ordermgmt.WithLocker(locker), ordermgmt.WithQueue(jobs.Queue(name))); err != nil {
+		t.Fatal(err)
+	}
+	if err := jobs.Handle(name, s.engine); err != nil {
+		t.Fatal(err)
+	}
+	webhooks, err := s.engine.WebhookHandler(webhookSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/hooks/woocommerce", webhooks)
+	s.hooks = httptest.NewServer(mux)
+	t.Cleanup(s.hooks.Close)
+	pub, _ := url.Parse(s.hooks.URL)
+	callbacks, err := s.engine.CallbackHandler(&dintero.CallbackVerifier{Secret: []byte(callbackSecret), AccountID: s.dt.AccountID(), PublicURL: pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("/hooks/dintero", callbacks)
+	if _, _, err := s.wc.Webhooks.Create(context.Background(), &woocommerce.WebhookRequest{Topic: "order.updated",
+		DeliveryURL: s.hooks.URL + "/hooks/woocommerce", Secret: webhookSecret}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// order seeds a pending order and pays it with outcome; the payment's
+// callback goes to the service.
+func (s *shop) order(t *testing.T, outcome dinterotest.Outcome) (*woocommerce.Order, *dintero.Transaction) {
+	t.Helper()
+	ctx := context.Background()
+	o := s.store.SeedOrder(wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusPending,
+		Lines: []wctest.LineSpec{{Name: "Chair", Quantity: 2, UnitPrice: decimal.RequireFromString("1000"), TaxRate: decimal.NewFromInt(25)}}})
+	session, err := ordermgmt.SessionOrder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callback, _ := ordermgmt.CallbackURL(s.hooks.URL + "/hooks/dintero")
+	created, _, err := s.dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "default", Order: session,
+		URL: dintero.SessionURLs{ReturnURL: "https://shop.example/thanks", CallbackURL: callback}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := s.dt.Pay(ctx, created.ID, outcome)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o, tx
+}
+
+// eventually waits up to 20 seconds for cond; state, if given, says
+// what there is instead.
+func eventually(t *testing.T, what string, cond func() bool, state ...func() string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			for _, s := range state {
+				what += "\n" + s()
+			}
+			t.Fatalf("never: %s", what)
+		}
+	}
+}
+
+// jobRows lists the jobs, for a failure's message.
+func jobRows(t *testing.T, pool *pgxpool.Pool) string {
+	rows, err := pool.Query(context.Background(), "SELECT args::text, state::text, attempt, coalesce(errors::text, '') FROM river_job ORDER BY id")
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var args, state, errs string
+		var attempt int
+		rows.Scan(&args, &state, &attempt, &errs)
+		fmt.Fprintf(&b, "\n  %s %s attempt=%d %.300s", args, state, attempt, errs)
+	}
+	return b.String()
+}
+
+func startJobs(t *testing.T, jobs *pgstore.Jobs) {
+	t.Helper()
+	if err := jobs.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		jobs.Stop(ctx)
+	})
+}
+
+func migrated(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	pool := newPool(t, pgtest.DSN(t))
+	if err := pgstore.Migrate(context.Background(), pool); err != nil {
+		t.Fatal(err)
+	}
+	return pool
+}
+
+// TestJobsOutlastAnOutage: while Dintero is down, the webhook of an order
+// completed in the admin is answered 2xx at once, and the order's job is
+// retried until Dintero is back; then the order is captured, once.
+func TestJobsOutlastAnOutage(t *testing.T) {
+	pool := migrated(t)
+	jobs := fastJobs(t, pool)
+	s := newShop(t, "shop", pool, jobs)
+	startJobs(t, jobs)
+	ctx := context.Background()
+	o, tx := s.order(t, dinterotest.Authorized)
+	eventually(t, "the payment's callback links the order", func() bool {
+		got, _ := s.store.Order(o.ID)
+		return got.TransactionID == tx.ID && got.Status == woocommerce.StatusProcessing
+	})
+
+	s.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: http.StatusServiceUnavailable})
+	if _, _, err := s.wc.Orders.SetStatus(ctx, o.ID, woocommerce.StatusCompleted); err != nil {
+		t.Fatal(err)
+	}
+	s.store.WaitWebhooks()
+	for _, d := range s.store.Deliveries() {
+		if d.Status != http.StatusOK {
+			t.Errorf("delivery answered %d during the outage", d.Status)
+		}
+	}
+	eventually(t, "the job is retried", func() bool { return jobAttempts(t, pool, o.ID) >= 3 })
+	if got, _ := s.dt.Transaction(tx.ID); got.Status != dintero.StatusAuthorized {
+		t.Fatalf("moved during the outage: %s", got.Status)
+	}
+	s.dt.ClearFaults()
+	eventually(t, "captured after the outage", func() bool {
+		got, _ := s.dt.Transaction(tx.ID)
+		return got.Status == dintero.StatusCaptured
+	})
+	got, _ := s.dt.Transaction(tx.ID)
+	captures := 0
+	for _, e := range got.Events {
+		if e.Event == dintero.EventCapture && e.Success {
+			captures++
+		}
+	}
+	if captures != 1 {
+		t.Errorf("%d captures", captures)
+	}
+}
+
+// TestJobsKeepACallbackThroughAnOutage: an ON_HOLD payment approved while
+// Dintero's API is down. The signed callback is answered 200 at once (so
+// Dintero's few retries are not spent) and its job brings the order out
+// of manual review once the API is back.
+func TestJobsKeepACallbackThroughAnOutage(t *testing.T) {
+	pool := migrated(t)
+	jobs := fastJobs(t, pool)
+	s := newShop(t, "shop", pool, jobs)
+	startJobs(t, jobs)
+	ctx := context.Background()
+	o, tx := s.order(t, dinterotest.OnHold)
+	review := s.engine.Settings().ManualReviewStatus
+	eventually(t, "the order waits in manual review", func() bool {
+		got, _ := s.store.Order(o.ID)
+		return got.TransactionID == tx.ID && got.Status == review
+	})
+
+	s.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: http.StatusServiceUnavailable})
+	if _, err := s.dt.ResolveOnHold(ctx, tx.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	recs := s.dt.Callbacks()
+	last := recs[len(recs)-1]
+	if last.Status != http.StatusOK || last.Attempts != 1 {
+		t.Fatalf("the approval's callback: %+v", last)
+	}
+	time.Sleep(300 * time.Millisecond) // a few failed attempts
+	if got, _ := s.store.Order(o.ID); got.Status != review {
+		t.Fatalf("the order moved while Dintero was down: %s", got.Status)
+	}
+	s.dt.ClearFaults()
+	eventually(t, "the order leaves manual review", func() bool {
+		got, _ := s.store.Order(o.ID)
+		return got.Status == s.engine.Settings().AuthorizedStatus
+	})
+}
+
+// TestJobsAreOnePerOrderAndFollowARun: jobs asked for an order while one
+// waits are that one; a job asked for while the order's job runs is kept
+// and runs after it, so a change made during a run is not lost.
+func TestJobsAreOnePerOrderAndFollowARun(t *testing.T) {
+	pool := migrated(t)
+	jobs := fastJobs(t, pool)
+	s := newShop(t, "shop", pool, jobs)
+	ctx := context.Background()
+	q := jobs.Queue("shop")
+	for range 20 {
+		if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: 4711}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: 4711, At: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if n := jobCount(t, pool, 4711, "available"); n != 1 {
+		t.Errorf("%d jobs waiting for order 4711, want 1", n)
+	}
+	if n := jobCount(t, pool, 4711, "scheduled"); n != 1 {
+		t.Errorf("%d jobs scheduled for order 4711, want 1 (apart from the one for now)", n)
+	}
+
+	// An order whose job runs and waits: another replica holds its lock.
+	o, tx := s.order(t, dinterotest.Authorized)
+	rival, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop"))
+	_, unlock, err := rival.Lock(ctx, "order:"+ordermgmt.OrderReference(o.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	startJobs(t, jobs)
+	eventually(t, "the callback's job runs", func() bool { return jobCount(t, pool, o.ID, "running") == 1 })
+	// The merchant completes the order while the job waits on the lock,
+	// but the link is not written yet, so that job cannot capture: the
+	// webhook's job must run after it.
+	if err := s.store.SetStatus(o.ID, woocommerce.StatusCompleted); err != nil {
+		t.Fatal(err)
+	}
+	s.store.WaitWebhooks()
+	if n := jobCount(t, pool, o.ID, "available"); n != 1 {
+		t.Errorf("%d jobs queued behind the running one, want 1", n)
+	}
+	unlock()
+	eventually(t, "captured by the job behind", func() bool {
+		got, _ := s.dt.Transaction(tx.ID)
+		return got.Status == dintero.StatusCaptured
+	})
+}
+
+// TestJobsServeTwoStores: one database and one Jobs for two stores whose
+// order ids are the same; each order is captured on its own account.
+func TestJobsServeTwoStores(t *testing.T) {
+	pool := migrated(t)
+	jobs := fastJobs(t, pool)
+	a, b := newShop(t, "shop-a", pool, jobs), newShop(t, "shop-b", pool, jobs)
+	startJobs(t, jobs)
+	oa, txa := a.order(t, dinterotest.Authorized)
+	ob, txb := b.order(t, dinterotest.Authorized)
+	if oa.ID != ob.ID {
+		t.Fatalf("the stores' first orders are %d and %d: the test wants the same id", oa.ID, ob.ID)
+	}
+	for _, s := range []*shop{a, b} {
+		eventually(t, s.name+" links its order", func() bool {
+			got, _ := s.store.Order(oa.ID)
+			return got.TransactionID != "" && got.Status == woocommerce.StatusProcessing
+		})
+	}
+	if err := a.store.SetStatus(oa.ID, woocommerce.StatusCompleted); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.SetStatus(ob.ID, woocommerce.StatusCancelled); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "each store's order moved at its own account", func() bool {
+		ga, _ := a.dt.Transaction(txa.ID)
+		gb, _ := b.dt.Transaction(txb.ID)
+		return ga.Status == dintero.StatusCaptured && gb.Status == dintero.StatusAuthorizationVoided
+	}, func() string {
+		ga, _ := a.dt.Transaction(txa.ID)
+		gb, _ := b.dt.Transaction(txb.ID)
+		return fmt.Sprintf("%s: %s; %s: %s; jobs: %s", a.name, ga.Status, b.name, gb.Status, jobRows(t, pool))
+	})
+	var stores []string
+	rows, err := pool.Query(context.Background(), "SELECT DISTINCT args->>'store' FROM river_job WHERE kind = $1 ORDER BY 1", pgstore.JobKind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		stores = append(stores, s)
+	}
+	if len(stores) != 2 || stores[0] != "shop-a" || stores[1] != "shop-b" {
+		t.Errorf("jobs name the stores %v", stores)
+	}
+}
+
+// TestPollerFeedsJobsAndMovesOn: with a queue, the poller only makes sure
+// each changed order has a job; an order whose job keeps failing is the
+// job's affair, and the stored watermark moves past it.
+func TestPollerFeedsJobsAndMovesOn(t *testing.T) {
+	pool := migrated(t)
+	jobs, err := pgstore.NewJobs(pool, pgstore.JobsConfig{Workers: 4, PollInterval: 50 * time.Millisecond,
+		Backoff: func(int) time.Duration { return 100 * time.Millisecond }, JobTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newShop(t, "shop", pool, jobs)
+	startJobs(t, jobs)
+	ctx := context.Background()
+	stuck, _ := s.order(t, dinterotest.Authorized)
+	fine, fineTx := s.order(t, dinterotest.Authorized)
+	for _, o := range []*woocommerce.Order{stuck, fine} {
+		eventually(t, "linked", func() bool {
+			got, _ := s.store.Order(o.ID)
+			return got.TransactionID != "" && got.Status == woocommerce.StatusProcessing
+		})
+	}
+	// The stuck order's lock is held elsewhere for the whole test: its
+	// job times out every time.
+	holder, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop"))
+	_, unlock, err := holder.Lock(ctx, "order:"+ordermgmt.OrderReference(stuck.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	// No webhooks this time: the poller alone finds the orders.
+	hooks, _, _ := s.wc.Webhooks.List(ctx, nil)
+	for _, h := range hooks {
+		s.wc.Webhooks.Delete(ctx, h.ID)
+	}
+	s.store.SetStatus(stuck.ID, woocommerce.StatusCompleted)
+	s.store.SetStatus(fine.ID, woocommerce.StatusCompleted)
+	started := time.Now()
+	cp, _ := pgstore.NewCheckpoint(pool, "shop")
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go s.engine.RunPollerWith(pctx, ordermgmt.PollerConfig{Since: started.Add(-time.Hour), Interval: 100 * time.Millisecond,
+		Overlap: time.Second, Checkpoint: cp})
+	eventually(t, "the fine order is captured", func() bool {
+		got, _ := s.dt.Transaction(fineTx.ID)
+		return got.Status == dintero.StatusCaptured
+	})
+	eventually(t, "the stuck order's job is retried", func() bool { return jobAttempts(t, pool, stuck.ID) >= 2 })
+	eventually(t, "the stored watermark passes the stuck order", func() bool {
+		until, ok, err := cp.Load(ctx)
+		return err == nil && ok && !until.Before(started.Add(-2*time.Second))
+	})
+}
+
+// jobCount counts the order's jobs in a state.
+func jobCount(t *testing.T, pool *pgxpool.Pool, orderID int64, state string) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM river_job WHERE kind = $1 AND (args->>'order_id')::bigint = $2 AND state = $3::river_job_state",
+		pgstore.JobKind, orderID, state).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// jobAttempts is the most attempts any of the order's jobs has made.
+func jobAttempts(t *testing.T, pool *pgxpool.Pool, orderID int64) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), "SELECT coalesce(max(attempt), 0) FROM river_job WHERE kind = $1 AND (args->>'order_id')::bigint = $2",
+		pgstore.JobKind, orderID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
