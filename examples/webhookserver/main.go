@@ -16,21 +16,25 @@
 //	WEBHOOK_CHECK_INTERVAL how often the store's webhooks are checked (default 5m)
 //	WC_WEBHOOK_REACTIVATE  1: set a webhook WooCommerce disabled active again
 //	DATABASE_URL           PostgreSQL, to run several replicas (see below)
-//	STORE_NAME             the store's name in locks and checkpoints (default: WC_URL's host)
+//	STORE_NAME             the store's name in locks, jobs and checkpoints (default: WC_URL's host and path)
+//	WC_WEBHOOK_URL         the webhook's delivery URL, when not PUBLIC_URL/hooks/woocommerce (checked for health)
 //	DINTERO_URL            another Dintero API base than the real one (tests: dinterotest)
 //
 // Without DATABASE_URL the service runs alone: orders are serialized in
-// the process, and the poller starts a day back at each start. With it,
-// every replica shares PostgreSQL: work on one order is serialized across
-// replicas by advisory locks (pgstore.Locker), one replica polls at a time
-// (ordermgmt.Lead; another takes over when it dies), and the poller's
-// watermark is stored (pgstore.Checkpoint), so a restart resumes where the
-// last poll ended. The tables are created or updated at start
-// (pgstore.Migrate).
+// the process, deliveries are reconciled before they are answered, and
+// the poller starts a day back at each start. With it, every replica
+// shares PostgreSQL: a verified delivery or callback becomes a durable job
+// ("reconcile order N", pgstore.Jobs on River) and is answered at once;
+// any replica runs it, retrying with backoff while it fails. Work on one
+// order is serialized across replicas by advisory locks (pgstore.Locker),
+// one replica polls at a time (ordermgmt.Lead; another takes over when it
+// dies) and only queues what it finds, and the poller's watermark is
+// stored (pgstore.Checkpoint), so a restart resumes where the last poll
+// ended. The tables are created or updated at start (pgstore.Migrate).
 //
 // Every verified webhook delivery is answered 2xx (an order that cannot be
-// reconciled at once is left to the poller), so this service's trouble
-// never makes WooCommerce disable the webhook. The service checks the
+// reconciled or queued at once is left to its job or to the poller), so
+// this service's trouble never makes WooCommerce disable the webhook. The service checks the
 // webhook anyway: a disabled one is logged (the poller carries the load
 // meanwhile) and, with WC_WEBHOOK_REACTIVATE=1, set active again.
 package main
@@ -99,9 +103,12 @@ type config struct {
 	// sets a disabled one active again.
 	checkInterval time.Duration
 	reactivate    bool
-	// databaseURL, when set, puts locks and the poller's checkpoint in
-	// PostgreSQL, for several replicas; storeName names the store there.
+	// databaseURL, when set, puts locks, jobs and the poller's checkpoint
+	// in PostgreSQL, for several replicas; storeName names the store there.
 	databaseURL, storeName string
+	// webhookURL is the delivery URL the store's webhook has, when it is
+	// not PUBLIC_URL + /hooks/woocommerce (a proxy rewrites the path).
+	webhookURL string
 }
 
 // Limits of the service: a delivery is an order's JSON (a large order is
@@ -164,10 +171,17 @@ func configFromEnv() (*config, error) {
 		}
 		cfg.checkInterval = d
 	}
-	if cfg.storeName == "" {
-		if u, err := url.Parse(wcURL); err == nil {
-			cfg.storeName = u.Host
+	if cfg.storeName == "" && cfg.databaseURL != "" {
+		cfg.storeName = storeNameOf(wcURL)
+		if cfg.storeName == "" {
+			return nil, fmt.Errorf("STORE_NAME is not set, and WC_URL %q names no host to take it from", wcURL)
 		}
+	}
+	if v := os.Getenv("WC_WEBHOOK_URL"); v != "" {
+		if u, err := url.Parse(v); err != nil || u.Host == "" {
+			return nil, fmt.Errorf("WC_WEBHOOK_URL %q is not an absolute URL", v)
+		}
+		cfg.webhookURL = v
 	}
 	var err error
 	if cfg.wc, err = woocommerce.New(wcURL, wcKey, wcSecret); err != nil {
@@ -184,6 +198,17 @@ func configFromEnv() (*config, error) {
 	return cfg, nil
 }
 
+// storeNameOf names a store by its URL's host and path: two stores of one
+// WordPress multisite (shop.example/no/ and shop.example/se/) share a host,
+// and must not share locks, jobs or a checkpoint.
+func storeNameOf(wcURL string) string {
+	u, err := url.Parse(wcURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Host) + strings.TrimSuffix(u.EscapedPath(), "/")
+}
+
 // serve runs the service until ctx ends, then shuts down gracefully:
 // deliveries under way finish, the poller stops. ready, if set, receives
 // the listening address.
@@ -192,16 +217,30 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	var shared *replicas
 	if cfg.databaseURL != "" {
 		var err error
-		if shared, err = openReplicas(ctx, cfg); err != nil {
+		if shared, err = openReplicas(ctx, cfg, log); err != nil {
 			return err
 		}
 		defer shared.pool.Close()
-		opts = append(opts, ordermgmt.WithLocker(shared.locker))
+		opts = append(opts, ordermgmt.WithLocker(shared.locker), ordermgmt.WithQueue(shared.jobs.Queue(cfg.storeName)))
 		log.Info("replicas share PostgreSQL", "store", cfg.storeName)
 	}
 	engine, err := ordermgmt.New(cfg.wc, cfg.dc, opts...)
 	if err != nil {
 		return err
+	}
+	if shared != nil {
+		// Jobs run from here on, also those queued while no replica ran.
+		if err := shared.jobs.Handle(cfg.storeName, engine); err != nil {
+			return err
+		}
+		if err := shared.jobs.Start(ctx); err != nil {
+			return err
+		}
+		defer func() {
+			stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			shared.jobs.Stop(stop) // a job cut short runs again, here or elsewhere
+		}()
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -269,7 +308,11 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	checked := make(chan struct{})
 	go func() {
 		defer close(checked)
-		watchWebhooks(pollCtx, engine, strings.TrimSuffix(publicURL, "/")+"/hooks/woocommerce", cfg, log)
+		deliveryURL := cfg.webhookURL
+		if deliveryURL == "" {
+			deliveryURL = strings.TrimSuffix(publicURL, "/") + "/hooks/woocommerce"
+		}
+		watchWebhooks(pollCtx, engine, deliveryURL, cfg, log)
 	}()
 
 	select {
@@ -403,17 +446,22 @@ type replicas struct {
 	pool       *pgxpool.Pool
 	locker     *pgstore.Locker
 	checkpoint *pgstore.Checkpoint
+	jobs       *pgstore.Jobs
 }
 
-// openReplicas connects to DATABASE_URL with a connection per order
-// worked on and some to spare, migrates the tables, and makes the lock and
-// the checkpoint of the store.
-func openReplicas(ctx context.Context, cfg *config) (*replicas, error) {
+// jobWorkers is how many orders' jobs one replica runs at once; each holds
+// a connection for its order's lock.
+const jobWorkers = 32
+
+// openReplicas connects to DATABASE_URL with a connection per job worker
+// and some to spare (River's own, and queuing), migrates the tables, and
+// makes the lock, the checkpoint and the job queue of the store.
+func openReplicas(ctx context.Context, cfg *config, log *slog.Logger) (*replicas, error) {
 	pc, err := pgxpool.ParseConfig(cfg.databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
-	pc.MaxConns = maxConcurrent + 8
+	pc.MaxConns = jobWorkers + 16
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, err
@@ -421,7 +469,9 @@ func openReplicas(ctx context.Context, cfg *config) (*replicas, error) {
 	r := &replicas{pool: pool}
 	if err = pgstore.Migrate(ctx, pool); err == nil {
 		if r.locker, err = pgstore.NewLocker(pool, pgstore.WithStore(cfg.storeName)); err == nil {
-			r.checkpoint, err = pgstore.NewCheckpoint(pool, cfg.storeName)
+			if r.checkpoint, err = pgstore.NewCheckpoint(pool, cfg.storeName); err == nil {
+				r.jobs, err = pgstore.NewJobs(pool, pgstore.JobsConfig{Workers: jobWorkers, Logger: log})
+			}
 		}
 	}
 	if err != nil {

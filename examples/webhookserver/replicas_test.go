@@ -91,25 +91,13 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 		}
 		orders = append(orders, o.ID)
 	}
+	waitPaid(t, store, orders)
 	for _, id := range orders {
 		store.SetStatus(id, woocommerce.StatusCompleted) // both replicas get the delivery
 	}
 	store.WaitWebhooks()
 	// The pollers keep both servers busy: wait for the captures instead.
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		left := 0
-		for _, id := range orders {
-			o, _ := store.Order(id)
-			if tx, _ := dt.Transaction(o.TransactionID); tx.Status != dintero.StatusCaptured {
-				left++
-			}
-		}
-		if left == 0 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitCaptured(store, dt, orders)
 	dt.WaitCallbacks()
 	for _, id := range orders {
 		o, _ := store.Order(id)
@@ -139,6 +127,44 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 	var until time.Time
 	if err := pool.QueryRow(context.Background(), "SELECT until FROM dinterowoo_checkpoints WHERE store = 'shop'").Scan(&until); err != nil {
 		t.Fatalf("no stored watermark: %v", err)
+	}
+}
+
+// waitPaid waits until every order shows its payment (linked, in
+// processing), as a merchant sees it before acting on it: callbacks are
+// jobs, answered before they run.
+func waitPaid(t *testing.T, store *wctest.Server, ids []int64) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		left := 0
+		for _, id := range ids {
+			if o, _ := store.Order(id); o.TransactionID == "" || o.Status != woocommerce.StatusProcessing {
+				left++
+			}
+		}
+		if left == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d orders never showed their payment", left, len(ids))
+		}
+	}
+}
+
+// waitCaptured waits until every order's transaction is captured, or 30
+// seconds have passed.
+func waitCaptured(store *wctest.Server, dt *dinterotest.Server, ids []int64) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		left := 0
+		for _, id := range ids {
+			o, _ := store.Order(id)
+			if tx, _ := dt.Transaction(o.TransactionID); tx.Status != dintero.StatusCaptured {
+				left++
+			}
+		}
+		if left == 0 {
+			return
+		}
 	}
 }
 
@@ -205,12 +231,14 @@ func TestTwoStoresShareOneDatabase(t *testing.T) {
 		t.Fatalf("the stores' order ids differ (%d, %d): the test wants them equal", shops[0].orders[0], shops[1].orders[0])
 	}
 	for _, s := range shops {
+		waitPaid(t, s.store, s.orders)
 		for _, id := range s.orders {
 			s.store.SetStatus(id, woocommerce.StatusCompleted)
 		}
 	}
 	for _, s := range shops {
 		s.store.WaitWebhooks()
+		waitCaptured(s.store, s.dt, s.orders)
 		for _, id := range s.orders {
 			o, _ := s.store.Order(id)
 			if tx, _ := s.dt.Transaction(o.TransactionID); tx.Status != dintero.StatusCaptured {

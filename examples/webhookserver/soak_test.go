@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -32,6 +33,22 @@ type replica struct {
 	addr string
 	cmd  *exec.Cmd
 	log  *syncBuffer
+	// since is where this run's output starts in log (a replica started
+	// again writes on).
+	since int
+	alive bool
+}
+
+// leads reports whether the replica's current run polls.
+func (r *replica) leads() bool {
+	return r.alive && strings.Contains(r.log.String()[r.since:], `"msg":"this replica polls"`)
+}
+
+// kill ends the replica's process at once, as a crash does.
+func (r *replica) kill() {
+	r.cmd.Process.Signal(syscall.SIGKILL)
+	r.cmd.Wait()
+	r.alive = false
 }
 
 // TestReplicaProcessesSoak runs three webhookserver processes on one
@@ -62,13 +79,22 @@ func TestReplicaProcessesSoak(t *testing.T) {
 	ctx := context.Background()
 	started := time.Now()
 
+	// The load balancer's address is the webhook's delivery URL, which
+	// the replicas check: taken now, served once the replicas run.
+	lbListener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lbURL := "http://" + lbListener.Addr().String() + "/hooks/woocommerce"
+
 	start := func(r *replica) {
 		t.Helper()
 		r.cmd = exec.Command(bin)
+		r.since, r.alive = len(r.log.String()), true
 		r.cmd.Env = append(os.Environ(), "ADDR="+r.addr, "WC_URL="+store.URL, "WC_KEY="+wctest.DefaultKey, "WC_SECRET="+wctest.DefaultSecret,
 			"WC_WEBHOOK_SECRET="+webhookSecret, "DINTERO_ACCOUNT_ID="+dt.AccountID(), "DINTERO_CLIENT_ID="+dinterotest.DefaultClientID,
 			"DINTERO_CLIENT_SECRET="+dinterotest.DefaultClientSecret, "DINTERO_URL="+dt.URL, "DINTERO_CALLBACK_SECRET="+callbackSecret,
-			"PUBLIC_URL=http://"+r.addr, "DATABASE_URL="+dsn, "STORE_NAME=soak", "POLL_INTERVAL=300ms")
+			"PUBLIC_URL=http://"+r.addr, "WC_WEBHOOK_URL="+lbURL, "DATABASE_URL="+dsn, "STORE_NAME=soak", "POLL_INTERVAL=300ms")
 		r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
 		if err := r.cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -104,7 +130,7 @@ func TestReplicaProcessesSoak(t *testing.T) {
 	// delivery would run out of loopback ports in a long soak.
 	lbClient := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute}}
 	defer lbClient.CloseIdleConnections()
-	lb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	lb := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		lbMu.Lock()
 		order := lbRand.Perm(len(replicas))
@@ -126,17 +152,22 @@ func TestReplicaProcessesSoak(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusBadGateway)
 	}))
+	lb.Listener.Close()
+	lb.Listener = lbListener
+	lb.Start()
 	defer lb.Close()
 	for range 2 {
 		if _, _, err := wc.Webhooks.Create(ctx, &woocommerce.WebhookRequest{Topic: "order.updated",
-			DeliveryURL: lb.URL + "/hooks/woocommerce", Secret: webhookSecret}); err != nil {
+			DeliveryURL: lbURL, Secret: webhookSecret}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	t.Cleanup(func() {
 		for _, r := range replicas {
-			r.cmd.Process.Signal(syscall.SIGTERM)
-			r.cmd.Wait()
+			if r.alive {
+				r.cmd.Process.Signal(syscall.SIGTERM)
+				r.cmd.Wait()
+			}
 		}
 	})
 
@@ -167,20 +198,28 @@ func TestReplicaProcessesSoak(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := dintero.StatusCaptured
-		if rng.IntN(4) == 0 {
+		switch rng.IntN(5) {
+		case 0:
 			want = dintero.StatusAuthorizationVoided
+		case 1:
+			want = dintero.StatusRefunded // completed, then refunded
 		}
 		orders = append(orders, plan{o.ID, want})
 	}
 
-	// The merchant acts in the admin; a replica dies and comes back; a
-	// Dintero outage spans more than seven deliveries.
+	// The merchant acts in the admin once the payments show; a replica
+	// dies and comes back; a Dintero outage spans more than seven
+	// deliveries.
+	var ids []int64
+	for _, p := range orders {
+		ids = append(ids, p.id)
+	}
+	waitPaid(t, store, ids)
 	outage := 0
 	for i, p := range orders {
 		switch i {
 		case n / 3:
-			replicas[1].cmd.Process.Signal(syscall.SIGKILL)
-			replicas[1].cmd.Wait()
+			replicas[1].kill()
 			dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: 503})
 		case n/3 + 9:
 			dt.ClearFaults()
@@ -200,6 +239,31 @@ func TestReplicaProcessesSoak(t *testing.T) {
 		}
 	}
 	store.WaitWebhooks()
+
+	// Later the merchant refunds some captured orders in the admin; the
+	// replica that polls dies while those refunds are under way.
+	var refunds []int64
+	for _, p := range orders {
+		if p.want == dintero.StatusRefunded {
+			refunds = append(refunds, p.id)
+		}
+	}
+	waitCaptured(store, dt, refunds)
+	var killed *replica
+	for i, id := range refunds {
+		store.SetStatus(id, woocommerce.StatusRefunded)
+		if i == len(refunds)/2 {
+			for deadline := time.Now().Add(10 * time.Second); killed == nil; time.Sleep(20 * time.Millisecond) {
+				if killed = leader(replicas); killed != nil {
+					killed.kill()
+				} else if time.Now().After(deadline) {
+					t.Fatal("no replica polls")
+				}
+			}
+		}
+	}
+	store.WaitWebhooks()
+	start(killed)
 
 	// Everything settles through webhooks, callbacks and the poller.
 	deadline := time.Now().Add(90 * time.Second)
@@ -242,6 +306,30 @@ func TestReplicaProcessesSoak(t *testing.T) {
 		if tx.CapturedAmount() > tx.Amount {
 			bad("order %d: captured %d of %d authorized", p.id, tx.CapturedAmount(), tx.Amount)
 		}
+		// The store shows what the merchant did, and the notes say once
+		// what happened at Dintero.
+		var status woocommerce.Status
+		var note string
+		switch p.want {
+		case dintero.StatusCaptured:
+			status, note = woocommerce.StatusCompleted, "The Dintero order has been captured. Captured amount: "
+		case dintero.StatusAuthorizationVoided:
+			status, note = woocommerce.StatusCancelled, ordermgmt.NoteCanceled
+		case dintero.StatusRefunded:
+			status, note = woocommerce.StatusRefunded, ordermgmt.NoteRefunded
+		}
+		if o.Status != status {
+			bad("order %d: %s in the store, want %s", p.id, o.Status, status)
+		}
+		notes := 0
+		for _, nt := range store.Notes(p.id) {
+			if strings.HasPrefix(nt.Note, note) {
+				notes++
+			}
+		}
+		if notes != 1 {
+			bad("order %d: %d notes %q, want 1", p.id, notes, note)
+		}
 	}
 	hooks, _, err := wc.Webhooks.List(ctx, nil)
 	if err != nil {
@@ -271,8 +359,18 @@ func TestReplicaProcessesSoak(t *testing.T) {
 			t.Logf("replica %d log:\n%s", i, tail(r.log.String(), 3000))
 		}
 	}
-	fmt.Printf("replica soak: orders=%d replicas=3 killed=1 outage_deliveries=%d deliveries=%d unanswered_deliveries=%d violations=%d elapsed=%s\n",
-		n, outage, len(store.Deliveries()), failedDeliveries, violations, time.Since(started).Round(time.Millisecond))
+	fmt.Printf("replica soak: orders=%d refunded=%d replicas=3 killed=2 outage_deliveries=%d deliveries=%d unanswered_deliveries=%d violations=%d elapsed=%s\n",
+		n, len(refunds), outage, len(store.Deliveries()), failedDeliveries, violations, time.Since(started).Round(time.Millisecond))
+}
+
+// leader is the live replica that polls, if any.
+func leader(replicas []*replica) *replica {
+	for _, r := range replicas {
+		if r.leads() {
+			return r
+		}
+	}
+	return nil
 }
 
 func tail(s string, n int) string {

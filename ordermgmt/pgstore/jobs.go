@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -21,8 +23,20 @@ import (
 // one store.
 const JobKind = "dinterowoo.reconcile_order"
 
-// JobQueue is the River queue those jobs go to.
-const JobQueue = "dinterowoo"
+// QueueName is the River queue of a store's jobs: "dinterowoo_" and a
+// hash of the store's name (River's queue names allow only a few
+// characters). Each store has its own queue, worked only by processes that
+// Handle the store, so that services of different stores can share one
+// database.
+func QueueName(store string) string {
+	return "dinterowoo_" + strconv.FormatUint(fnv64(store), 16)
+}
+
+func fnv64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
 
 // reconcileArgs is a job's row: which store's order, and the transaction
 // a callback reported. Round and Due are only there to keep jobs apart
@@ -53,9 +67,10 @@ const rounds = 3
 
 // JobsConfig tunes Jobs.
 type JobsConfig struct {
-	// Workers is how many jobs run at once in this process (default 16).
-	// Each holds a connection while it holds its order's lock (Locker),
-	// and River needs a few of its own: size the pool for Workers + 8.
+	// Workers is how many jobs of each store run at once in this process
+	// (default 16). Each holds a connection while it holds its order's
+	// lock (Locker), and River needs a few of its own: size the pool for
+	// the stores' Workers + 8.
 	Workers int
 	// MaxAttempts is how often a failing job is tried before River gives
 	// up on it (default 100: with Backoff's default, over two days). The
@@ -76,8 +91,10 @@ type JobsConfig struct {
 // Jobs is a durable queue of ordermgmt jobs on PostgreSQL, run by River
 // (github.com/riverqueue/river): a job survives the replica that took it,
 // runs in whichever replica is free, and a failing one is retried with
-// backoff, on its own. It serves several stores from one database: each
-// store's engine is given its Queue and registered with Handle.
+// backoff, on its own. One database serves several stores: each store's
+// engine is given the store's Queue and registered with Handle, and its
+// jobs go to a River queue of its own (QueueName), which only processes
+// that Handle the store work.
 //
 //	jobs, _ := pgstore.NewJobs(pool, pgstore.JobsConfig{})
 //	engine, _ := ordermgmt.New(wc, dc, ordermgmt.WithLocker(locker), ordermgmt.WithQueue(jobs.Queue("shop-1")))
@@ -87,20 +104,23 @@ type JobsConfig struct {
 //
 // Jobs are level-triggered, "reconcile order N of store S", never "capture
 // N". Two jobs for the same order are one while neither has started; one
-// asked for while the order's job runs is kept, to run after it. A job of
-// a store this replica does not Handle fails and is retried, by whichever
-// replica takes it: run the same stores in every replica.
+// asked for while the order's job runs is kept, to run after it.
 //
 // Run Migrate first: it creates River's tables too.
 type Jobs struct {
-	client *river.Client[pgx.Tx]
-	log    *slog.Logger
+	pool     *pgxpool.Pool
+	cfg      JobsConfig
+	workers  *river.Workers
+	inserter *river.Client[pgx.Tx] // queues jobs; works none
+	log      *slog.Logger
 
 	mu      sync.RWMutex
 	engines map[string]*ordermgmt.Engine
+	runner  *river.Client[pgx.Tx] // works the handled stores' queues; nil before Start
 }
 
-// NewJobs returns a queue on the pool. It runs jobs only after Start.
+// NewJobs returns a queue on the pool. Jobs can be queued at once; this
+// process runs them only after Start.
 func NewJobs(pool *pgxpool.Pool, cfg JobsConfig) (*Jobs, error) {
 	if pool == nil {
 		return nil, errors.New("pgstore: nil pool")
@@ -120,49 +140,89 @@ func NewJobs(pool *pgxpool.Pool, cfg JobsConfig) (*Jobs, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	j := &Jobs{log: cfg.Logger, engines: map[string]*ordermgmt.Engine{}}
-	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &reconcileWorker{jobs: j}); err != nil {
+	j := &Jobs{pool: pool, cfg: cfg, log: cfg.Logger, engines: map[string]*ordermgmt.Engine{}, workers: river.NewWorkers()}
+	if err := river.AddWorkerSafely(j.workers, &reconcileWorker{jobs: j}); err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
-	rc := &river.Config{
-		Queues:      map[string]river.QueueConfig{JobQueue: {MaxWorkers: cfg.Workers}},
-		Workers:     workers,
-		MaxAttempts: cfg.MaxAttempts,
-		RetryPolicy: backoffPolicy(cfg.Backoff),
-		JobTimeout:  cfg.JobTimeout,
-		Logger:      cfg.Logger,
-	}
-	if cfg.PollInterval > 0 {
-		rc.FetchPollInterval = cfg.PollInterval
-		rc.FetchCooldown = min(cfg.PollInterval, 100*time.Millisecond)
-	}
-	client, err := river.NewClient(riverpgxv5.New(pool), rc)
+	inserter, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Workers: j.workers, MaxAttempts: cfg.MaxAttempts, Logger: cfg.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
-	j.client = client
+	j.inserter = inserter
 	return j, nil
 }
 
-// Handle registers the engine that runs the store's jobs. Call it before
-// Start, for every store the service runs.
+// Handle registers the engine that runs the store's jobs, for every store
+// this process runs. After Start it starts working the store's queue.
 func (j *Jobs) Handle(store string, engine *ordermgmt.Engine) error {
 	if engine == nil {
 		return errors.New("pgstore: nil engine")
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	_, known := j.engines[store]
 	j.engines[store] = engine
+	if j.runner != nil && !known {
+		if err := j.runner.Queues().Add(QueueName(store), river.QueueConfig{MaxWorkers: j.cfg.Workers}); err != nil {
+			return fmt.Errorf("pgstore: working the jobs of %q: %w", store, err)
+		}
+	}
 	return nil
 }
 
-// Start runs jobs until Stop (or ctx ends).
-func (j *Jobs) Start(ctx context.Context) error { return j.client.Start(ctx) }
+// Start works the handled stores' jobs until Stop (or ctx ends). At
+// least one store must be handled.
+func (j *Jobs) Start(ctx context.Context) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.runner != nil {
+		return errors.New("pgstore: Jobs started twice")
+	}
+	if len(j.engines) == 0 {
+		return errors.New("pgstore: no store to run jobs for (Jobs.Handle)")
+	}
+	queues := map[string]river.QueueConfig{}
+	for store := range j.engines {
+		queues[QueueName(store)] = river.QueueConfig{MaxWorkers: j.cfg.Workers}
+	}
+	rc := &river.Config{
+		Queues:      queues,
+		Workers:     j.workers,
+		MaxAttempts: j.cfg.MaxAttempts,
+		RetryPolicy: backoffPolicy(j.cfg.Backoff),
+		JobTimeout:  j.cfg.JobTimeout,
+		// A job left running by a replica that died is tried again after
+		// this (River's default is an hour): it holds its order's place
+		// in the queue until then, and reconciling again is always safe.
+		RescueStuckJobsAfter: 2 * j.cfg.JobTimeout,
+		Logger:               j.cfg.Logger,
+	}
+	if j.cfg.PollInterval > 0 {
+		rc.FetchPollInterval = j.cfg.PollInterval
+		rc.FetchCooldown = min(j.cfg.PollInterval, 100*time.Millisecond)
+	}
+	runner, err := river.NewClient(riverpgxv5.New(j.pool), rc)
+	if err != nil {
+		return fmt.Errorf("pgstore: %w", err)
+	}
+	if err := runner.Start(ctx); err != nil {
+		return fmt.Errorf("pgstore: %w", err)
+	}
+	j.runner = runner
+	return nil
+}
 
 // Stop waits for the jobs that run to end, or for ctx to end; a job cut
 // short is tried again, by this replica or another.
-func (j *Jobs) Stop(ctx context.Context) error { return j.client.Stop(ctx) }
+func (j *Jobs) Stop(ctx context.Context) error {
+	j.mu.RLock()
+	runner := j.runner
+	j.mu.RUnlock()
+	if runner == nil {
+		return nil
+	}
+	return runner.Stop(ctx)
+}
 
 // Queue returns the store's queue, for ordermgmt.WithQueue.
 func (j *Jobs) Queue(store string) ordermgmt.Queue { return storeQueue{jobs: j, store: store} }
@@ -189,13 +249,13 @@ func (j *Jobs) enqueue(ctx context.Context, store string, job ordermgmt.Job) err
 		return fmt.Errorf("pgstore: a job for order %d: %w", job.OrderID, ordermgmt.ErrNoOrder)
 	}
 	args := reconcileArgs{Store: store, OrderID: job.OrderID, TransactionID: job.TransactionID}
-	opts := &river.InsertOpts{Queue: JobQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueStates}}
+	opts := &river.InsertOpts{Queue: QueueName(store), UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueStates}}
 	if !job.At.IsZero() && job.At.After(time.Now()) {
 		args.Due, opts.ScheduledAt = true, job.At
 	}
 	for round := range rounds {
 		args.Round = round
-		res, err := j.client.Insert(ctx, args, opts)
+		res, err := j.inserter.Insert(ctx, args, opts)
 		if err != nil {
 			return fmt.Errorf("pgstore: queuing order %d of %q: %w", job.OrderID, store, err)
 		}
@@ -218,9 +278,9 @@ func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[reconcileArgs
 	engine := w.jobs.engines[a.Store]
 	w.jobs.mu.RUnlock()
 	if engine == nil {
-		// Another version of the service, or a store being added: a
-		// replica that runs the store will take it on a retry.
-		return fmt.Errorf("pgstore: no engine for store %q in this replica (Jobs.Handle)", a.Store)
+		// Only the store's own queue is worked here, so this is a job
+		// put in it by hand: retrying cannot help.
+		return river.JobCancel(fmt.Errorf("pgstore: no engine for store %q (Jobs.Handle)", a.Store))
 	}
 	err := engine.RunJob(ctx, ordermgmt.Job{OrderID: a.OrderID, TransactionID: a.TransactionID})
 	if errors.Is(err, ordermgmt.ErrNoOrder) {
