@@ -167,6 +167,24 @@ func (e *Engine) lock(ctx context.Context, orderID int64) (context.Context, func
 	return held, func() { unlock(); release() }, nil
 }
 
+// underLock runs work under the order's lock and a work slot, with the
+// lock's held context. When the lock was lost, the error says so
+// (ErrLockLost) whichever step it stopped, rather than a bare
+// "context canceled".
+func underLock[T any](ctx context.Context, e *Engine, orderID int64, work func(context.Context) (T, error)) (T, error) {
+	held, unlock, err := e.lock(ctx, orderID)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer unlock()
+	out, err := work(held)
+	if err != nil && !errors.Is(err, ErrLockLost) && errors.Is(context.Cause(held), ErrLockLost) {
+		err = fmt.Errorf("%w: %w", ErrLockLost, err)
+	}
+	return out, err
+}
+
 // orderFields are the order fields the rules read; asking for these alone
 // spares the store rendering, and the engine decoding, addresses and links.
 var orderFields = []string{"id", "number", "status", "currency", "total", "total_tax", "prices_include_tax",
@@ -277,12 +295,7 @@ func (e *Engine) plan(ctx context.Context, st State) (*Plan, error) {
 // replays of a webhook cost two reconciles, not fifty-one.
 func (e *Engine) Reconcile(ctx context.Context, orderID int64) (*Result, error) {
 	return e.flights.do(ctx, orderID, func(ctx context.Context) (*Result, error) {
-		ctx, unlock, err := e.lock(ctx, orderID)
-		if err != nil {
-			return nil, err
-		}
-		defer unlock()
-		return e.reconcile(ctx, orderID)
+		return underLock(ctx, e, orderID, func(ctx context.Context) (*Result, error) { return e.reconcile(ctx, orderID) })
 	})
 }
 
@@ -628,18 +641,15 @@ func (e *Engine) Cancel(ctx context.Context, orderID int64) (*Result, error) {
 // and Cancel then return an error matching ErrInDoubt with the Result
 // (Reconcile does not: for it, nothing went wrong).
 func (e *Engine) setAndReconcile(ctx context.Context, orderID int64, status woocommerce.Status) (*Result, error) {
-	ctx, unlock, err := e.lock(ctx, orderID)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	if _, _, err := e.wc.Orders.SetStatus(ctx, orderID, status); err != nil {
-		return nil, err
-	}
-	res, err := e.reconcile(ctx, orderID)
-	if err == nil && len(res.Waiting) > 0 {
-		w := res.Waiting[0]
-		err = &InDoubtError{OrderID: orderID, What: w.Action.String(), Since: w.Since, Until: w.Until}
-	}
-	return res, err
+	return underLock(ctx, e, orderID, func(ctx context.Context) (*Result, error) {
+		if _, _, err := e.wc.Orders.SetStatus(ctx, orderID, status); err != nil {
+			return nil, err
+		}
+		res, err := e.reconcile(ctx, orderID)
+		if err == nil && len(res.Waiting) > 0 {
+			w := res.Waiting[0]
+			err = &InDoubtError{OrderID: orderID, What: w.Action.String(), Since: w.Since, Until: w.Until}
+		}
+		return res, err
+	})
 }

@@ -207,11 +207,11 @@ func (e *Engine) reconcileTransaction(ctx context.Context, orderID int64, txID s
 		// of the order, coalesced with the others under way.
 		return e.Reconcile(ctx, orderID)
 	}
-	ctx, unlock, err := e.lock(ctx, orderID)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
+	return underLock(ctx, e, orderID, func(ctx context.Context) (*Result, error) { return e.link(ctx, orderID, txID, tx) })
+}
+
+// link is reconcileTransaction under the order's lock.
+func (e *Engine) link(ctx context.Context, orderID int64, txID string, tx *dintero.Transaction) (*Result, error) {
 	o, _, err := e.wc.Orders.Get(ctx, orderID, &woocommerce.GetOptions{Fields: []string{"id", "number", "transaction_id", "payment_method", "meta_data"}})
 	if err != nil {
 		return nil, err

@@ -64,11 +64,11 @@ type RefundResult struct {
 // share of an order was never paid through Dintero: refunds reach at most
 // what Dintero captured, and the gift card is settled outside it.
 func (e *Engine) Refund(ctx context.Context, orderID int64, req RefundRequest) (*RefundResult, error) {
-	ctx, unlock, err := e.lock(ctx, orderID)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
+	return underLock(ctx, e, orderID, func(ctx context.Context) (*RefundResult, error) { return e.refund(ctx, orderID, req) })
+}
+
+// refund is Refund under the order's lock.
+func (e *Engine) refund(ctx context.Context, orderID int64, req RefundRequest) (*RefundResult, error) {
 	pr, err := e.prepareRefund(ctx, orderID, req)
 	if err != nil {
 		return nil, err

@@ -91,6 +91,43 @@ func TestConfigRefusesUnverifiedCallbacksByDefault(t *testing.T) {
 	}
 }
 
+// TestStoreNames: a store is named by its URL's host and path, so that the
+// stores of one WordPress multisite do not share locks, jobs and a
+// checkpoint; STORE_NAME wins; a bad WC_WEBHOOK_URL is refused.
+func TestStoreNames(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"https://shop.example", "shop.example"},
+		{"https://shop.example/", "shop.example"},
+		{"https://Shop.Example/no/", "shop.example/no"},
+		{"https://shop.example/se", "shop.example/se"},
+		{"http://127.0.0.1:8080/wp/", "127.0.0.1:8080/wp"},
+		{"shop.example", ""},
+		{"", ""},
+	} {
+		if got := storeNameOf(tc.url); got != tc.want {
+			t.Errorf("storeNameOf(%q) = %q, want %q", tc.url, got, tc.want)
+		}
+	}
+	env := map[string]string{"WC_URL": "https://shop.example/no/", "WC_KEY": "ck_x", "WC_SECRET": "cs_x", "WC_WEBHOOK_SECRET": "w",
+		"DINTERO_ACCOUNT_ID": "T12345678", "DINTERO_CLIENT_ID": "id", "DINTERO_CLIENT_SECRET": "s", "DINTERO_CALLBACKS_UNSIGNED": "1",
+		"DATABASE_URL": "postgres://db/x", "STORE_NAME": "", "WC_WEBHOOK_URL": ""}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	cfg, err := configFromEnv()
+	if err != nil || cfg.storeName != "shop.example/no" {
+		t.Fatalf("store %q, %v", cfg.storeName, err)
+	}
+	t.Setenv("STORE_NAME", "norway")
+	if cfg, _ := configFromEnv(); cfg.storeName != "norway" {
+		t.Errorf("STORE_NAME: %q", cfg.storeName)
+	}
+	t.Setenv("WC_WEBHOOK_URL", "/hooks/woocommerce")
+	if _, err := configFromEnv(); err == nil || !strings.Contains(err.Error(), "WC_WEBHOOK_URL") {
+		t.Errorf("a relative WC_WEBHOOK_URL: %v", err)
+	}
+}
+
 // Every phase of a connection has a limit, and the work under way is
 // bounded (finding 8).
 func TestServiceLimits(t *testing.T) {
