@@ -128,5 +128,16 @@
 //	callbacks, err := engine.CallbackHandler(&dintero.CallbackVerifier{Secret: s, AccountID: id, PublicURL: u})
 //	mux.Handle("/hooks/woocommerce", webhooks)
 //	mux.Handle("/hooks/dintero", callbacks)
-//	go engine.RunPoller(ctx, time.Now().Add(-time.Hour), time.Minute, 5*time.Minute, 8, logErr)
+//	// A day back covers a process that was down for hours; with a
+//	// Checkpoint (pgstore.Checkpoint) the poller resumes where it ended.
+//	go engine.RunPollerWith(ctx, ordermgmt.PollerConfig{Since: time.Now().Add(-24 * time.Hour), OnError: logErr})
+//
+// # Several replicas
+//
+// Package pgstore runs the engine on PostgreSQL: a Locker shared by every
+// replica, a Checkpoint for the poller (run it under Lead, so that one
+// replica polls), and Jobs, a durable queue (WithQueue). With a Queue the
+// handlers answer as soon as the order's job is queued, the poller only
+// queues what it finds, and a worker runs each job with RunJob, retried
+// with backoff while it fails; no failing order holds the poller back.
 package ordermgmt

@@ -11,9 +11,10 @@ import (
 
 // PollResult is what one poll did.
 type PollResult struct {
-	// Checked is how many Dintero orders were reconciled.
+	// Checked is how many Dintero orders were reconciled (with a Queue:
+	// queued).
 	Checked int
-	// Failed maps order ids to the error reconciling them.
+	// Failed maps order ids to the error reconciling (or queuing) them.
 	Failed map[int64]error
 	// Until is the modification time the next poll can start from.
 	Until time.Time
@@ -25,6 +26,9 @@ type PollResult struct {
 // and modification time only) and reconciles the Dintero ones. It also
 // reconciles the orders this engine left waiting on a movement in doubt
 // whose wait is over: nothing modifies such an order when the wait ends.
+//
+// With a Queue (WithQueue) it reconciles nothing itself: it queues a job
+// for each of those orders, and the jobs do the work and the retries.
 func (e *Engine) Poll(ctx context.Context, since time.Time, concurrency int) (*PollResult, error) {
 	if concurrency < 1 {
 		concurrency = 1

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dinterowoo/dinterowoo/dintero"
 	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
+	"github.com/dinterowoo/dinterowoo/internal/soakreport"
 	"github.com/dinterowoo/dinterowoo/ordermgmt"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
 	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
@@ -345,7 +346,7 @@ func TestSoak(t *testing.T) {
 	quietDone()
 
 	violations := append(behind, s.check()...)
-	fmt.Printf("soak: orders=%d tax_round_at_subtotal=%t operations=%d faults=%d late_commits=%d crashes=%d cancels=%d duplicated_webhooks=%d violations=%d seed=%d elapsed=%s\n",
+	soakreport.Line("soak: orders=%d tax_round_at_subtotal=%t operations=%d faults=%d late_commits=%d crashes=%d cancels=%d duplicated_webhooks=%d violations=%d seed=%d elapsed=%s",
 		*soakOrders, s.roundAtSubtotal, s.operations.Load(), s.faults.Load(), s.late.Load(), s.crashes.Load(), s.cancels.Load(), s.duplicates.Load(),
 		len(violations), seed, time.Since(start).Round(time.Millisecond))
 	for i, v := range violations {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -22,6 +21,7 @@ import (
 	"github.com/dinterowoo/dinterowoo/dintero"
 	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
 	"github.com/dinterowoo/dinterowoo/internal/pgtest"
+	"github.com/dinterowoo/dinterowoo/internal/soakreport"
 	"github.com/dinterowoo/dinterowoo/ordermgmt"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
 	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
@@ -359,7 +359,7 @@ func TestReplicaProcessesSoak(t *testing.T) {
 			t.Logf("replica %d log:\n%s", i, tail(r.log.String(), 3000))
 		}
 	}
-	fmt.Printf("replica soak: orders=%d refunded=%d replicas=3 killed=2 outage_deliveries=%d deliveries=%d unanswered_deliveries=%d violations=%d elapsed=%s\n",
+	soakreport.Line("replica soak: orders=%d refunded=%d replicas=3 killed=2 outage_deliveries=%d deliveries=%d unanswered_deliveries=%d violations=%d elapsed=%s",
 		n, len(refunds), outage, len(store.Deliveries()), failedDeliveries, violations, time.Since(started).Round(time.Millisecond))
 }
 

@@ -1,15 +1,25 @@
 // Package pgstore runs ordermgmt on PostgreSQL, for a service that runs
 // several replicas: a Locker on advisory locks that every replica shares,
-// and that tells its holder when it is lost.
+// and that tells its holder when it is lost; Jobs, a durable queue of
+// "reconcile order N" jobs on River; and the poller's Checkpoint.
 //
 //	cfg, _ := pgxpool.ParseConfig(os.Getenv("DATABASE_URL"))
-//	cfg.MaxConns = 16 + 4 // a connection per order worked on, and some to spare
+//	cfg.MaxConns = 16 + 8 // a connection per job worker, and some for River
 //	pool, _ := pgxpool.NewWithConfig(ctx, cfg)
+//	if err := pgstore.Migrate(ctx, pool); err != nil { … }
 //	locker, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop-1"))
-//	engine, _ := ordermgmt.New(wc, dc, ordermgmt.WithLocker(locker), ordermgmt.WithMaxConcurrent(16))
+//	jobs, _ := pgstore.NewJobs(pool, pgstore.JobsConfig{Workers: 16})
+//	engine, _ := ordermgmt.New(wc, dc, ordermgmt.WithLocker(locker), ordermgmt.WithQueue(jobs.Queue("shop-1")))
+//	jobs.Handle("shop-1", engine)
+//	jobs.Start(ctx)
+//	checkpoint, _ := pgstore.NewCheckpoint(pool, "shop-1")
+//	go ordermgmt.Lead(ctx, locker, "poller", func(ctx context.Context) {
+//		engine.RunPollerWith(ctx, ordermgmt.PollerConfig{Since: time.Now().Add(-24 * time.Hour), Checkpoint: checkpoint})
+//	}, logErr)
 //
 // It needs PostgreSQL 12 or newer (the tests' throwaway databases need 13),
-// a role that can connect, and a direct connection or session pooling;
-// advisory locks need no table and no privilege. See Locker for the key scheme and
-// for why money stays safe if two holders ever overlap.
+// a role that can connect, and a direct connection or session pooling.
+// Advisory locks need no table and no privilege; Migrate lists the tables
+// it creates. See Locker for the key scheme and for why money stays safe if
+// two holders ever overlap, and Jobs for how jobs are merged and retried.
 package pgstore

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -144,22 +145,26 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 	// (two intervals), so that two holders never overlap for that reason.
 	secs := max(1, int((l.every+time.Second-1)/time.Second))
 	userTimeout := (5 * time.Duration(secs) * time.Second).Milliseconds()
-	if _, err := conn.Exec(ctx, fmt.Sprintf("SET lock_timeout = 0; SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0; "+
-		"SET tcp_keepalives_idle = %d; SET tcp_keepalives_interval = %d; SET tcp_keepalives_count = 3; SET tcp_user_timeout = %d",
-		2*secs, secs, userTimeout)); err != nil {
-		return fail(err)
-	}
+	// The settings and the check below share one round trip: a lock is
+	// taken per order reconciled, and each round trip is most of its cost.
 	// The session must not hold the key already: behind a pooler that
 	// shares server sessions between clients (pgbouncer in transaction
 	// mode), two clients would both "get" a re-entrant lock.
 	var pid int32
 	var heldAlready bool
-	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid(), "+ownsLock, int64(uint32(cls)), int64(uint32(objid))).Scan(&pid, &heldAlready); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT set_config('lock_timeout', '0', false), set_config('statement_timeout', '0', false),
+		set_config('idle_in_transaction_session_timeout', '0', false), set_config('tcp_keepalives_idle', $3, false),
+		set_config('tcp_keepalives_interval', $4, false), set_config('tcp_keepalives_count', '3', false),
+		set_config('tcp_user_timeout', $5, false), pg_backend_pid(), `+ownsLock,
+		int64(uint32(cls)), int64(uint32(objid)), strconv.Itoa(2*secs), strconv.Itoa(secs), strconv.FormatInt(userTimeout, 10),
+	).Scan(nil, nil, nil, nil, nil, nil, nil, &pid, &heldAlready); err != nil {
 		return fail(err)
 	}
 	if heldAlready {
 		return fail(errors.New("this database session already holds the lock: is a pooler sharing sessions between clients? Use a direct connection or session pooling"))
 	}
+	// A statement of its own: the timeouts set above apply from the next
+	// statement on.
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1, $2)", cls, objid); err != nil {
 		return fail(err)
 	}
@@ -211,14 +216,13 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 				conn.Hijack().Close(uctx)
 				return
 			}
-			var ok bool
-			if err := conn.QueryRow(uctx, "SELECT pg_advisory_unlock($1, $2)", cls, objid).Scan(&ok); err != nil || !ok {
-				// Not sure it is released: end the session, which is.
-				conn.Hijack().Close(uctx)
-				return
-			}
-			if _, err := conn.Exec(uctx, "RESET lock_timeout; RESET statement_timeout; RESET idle_in_transaction_session_timeout; "+
-				"RESET tcp_keepalives_idle; RESET tcp_keepalives_interval; RESET tcp_keepalives_count; RESET tcp_user_timeout"); err != nil {
+			// One round trip: the unlock and the settings back to the
+			// role's, before the connection goes back to the pool. An
+			// unlock of a lock the session does not hold changes nothing;
+			// any error ends the session, which releases everything.
+			if _, err := conn.Exec(uctx, fmt.Sprintf("SELECT pg_advisory_unlock(%d, %d); RESET lock_timeout; RESET statement_timeout; "+
+				"RESET idle_in_transaction_session_timeout; RESET tcp_keepalives_idle; RESET tcp_keepalives_interval; "+
+				"RESET tcp_keepalives_count; RESET tcp_user_timeout", cls, objid)); err != nil {
 				conn.Hijack().Close(uctx)
 				return
 			}

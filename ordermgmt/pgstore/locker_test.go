@@ -204,6 +204,25 @@ func BenchmarkLockUnlock(b *testing.B) {
 			unlock()
 		}
 	})
+	// The least any advisory lock costs, in the same run: a pooled
+	// connection, the lock and the unlock, two round trips.
+	b.Run("raw-pgx", func(b *testing.B) {
+		pool := newPool(b, pgtest.DSN(b))
+		b.ReportAllocs()
+		for b.Loop() {
+			conn, err := pool.Acquire(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := conn.Exec(context.Background(), "SELECT pg_advisory_lock($1, $2)", pgstore.LockClass, int32(1)); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1, $2)", pgstore.LockClass, int32(1)); err != nil {
+				b.Fatal(err)
+			}
+			conn.Release()
+		}
+	})
 	b.Run("memory", func(b *testing.B) {
 		var l ordermgmt.MemoryLocker
 		b.ReportAllocs()
