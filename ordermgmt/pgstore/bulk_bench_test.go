@@ -11,9 +11,7 @@ import (
 	"github.com/dinterowoo/dinterowoo/internal/pgtest"
 	"github.com/dinterowoo/dinterowoo/ordermgmt"
 	"github.com/dinterowoo/dinterowoo/ordermgmt/pgstore"
-	"github.com/dinterowoo/dinterowoo/woocommerce"
 	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
-	"github.com/shopspring/decimal"
 )
 
 // BenchmarkBulkReconcileReplicas captures 300 completed orders (60 with
@@ -38,17 +36,7 @@ func BenchmarkBulkReconcileReplicas(b *testing.B) {
 				ctx := context.Background()
 				var ids []int64
 				for range n {
-					o := store.SeedOrder(wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusPending,
-						Lines: []wctest.LineSpec{{Name: "Chair", Quantity: 1, UnitPrice: decimal.RequireFromString("1000"), TaxRate: decimal.NewFromInt(25)}}})
-					session, _ := ordermgmt.SessionOrder(o)
-					created, _, err := dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "default", Order: session,
-						URL: dintero.SessionURLs{ReturnURL: "https://shop.example"}}, nil)
-					if err != nil {
-						b.Fatal(err)
-					}
-					tx, _ := dt.Pay(ctx, created.ID, dinterotest.Authorized)
-					completed := woocommerce.StatusCompleted
-					wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{TransactionID: &tx.ID, Status: completed})
+					o, _ := completedOrder(b, store, dt, wc, dc)
 					ids = append(ids, o.ID)
 				}
 				var engines []*ordermgmt.Engine

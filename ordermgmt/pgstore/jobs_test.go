@@ -95,22 +95,41 @@ func newShop(t *testing.T, name string, pool *pgxpool.Pool, jobs *pgstore.Jobs) 
 // callback goes to the service.
 func (s *shop) order(t *testing.T, outcome dinterotest.Outcome) (*woocommerce.Order, *dintero.Transaction) {
 	t.Helper()
+	callback, _ := ordermgmt.CallbackURL(s.hooks.URL + "/hooks/dintero")
+	return paidOrder(t, s.store, s.dt, s.dc, callback, outcome)
+}
+
+// paidOrder seeds a pending order of two chairs and pays it with outcome,
+// with the callback URL (none if empty).
+func paidOrder(tb testing.TB, store *wctest.Server, dt *dinterotest.Server, dc *dintero.Client, callback string, outcome dinterotest.Outcome) (*woocommerce.Order, *dintero.Transaction) {
+	tb.Helper()
 	ctx := context.Background()
-	o := s.store.SeedOrder(wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusPending,
+	o := store.SeedOrder(wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusPending,
 		Lines: []wctest.LineSpec{{Name: "Chair", Quantity: 2, UnitPrice: decimal.RequireFromString("1000"), TaxRate: decimal.NewFromInt(25)}}})
 	session, err := ordermgmt.SessionOrder(o)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	callback, _ := ordermgmt.CallbackURL(s.hooks.URL + "/hooks/dintero")
-	created, _, err := s.dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "default", Order: session,
+	created, _, err := dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "default", Order: session,
 		URL: dintero.SessionURLs{ReturnURL: "https://shop.example/thanks", CallbackURL: callback}}, nil)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	tx, err := s.dt.Pay(ctx, created.ID, outcome)
+	tx, err := dt.Pay(ctx, created.ID, outcome)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
+	}
+	return o, tx
+}
+
+// completedOrder is a paid order linked to its transaction and completed
+// by the merchant, with no engine having seen it yet.
+func completedOrder(tb testing.TB, store *wctest.Server, dt *dinterotest.Server, wc *woocommerce.Client, dc *dintero.Client) (*woocommerce.Order, *dintero.Transaction) {
+	tb.Helper()
+	o, tx := paidOrder(tb, store, dt, dc, "", dinterotest.Authorized)
+	completed := woocommerce.StatusCompleted
+	if _, _, err := wc.Orders.Update(context.Background(), o.ID, &woocommerce.OrderUpdate{TransactionID: &tx.ID, Status: completed}); err != nil {
+		tb.Fatal(err)
 	}
 	return o, tx
 }

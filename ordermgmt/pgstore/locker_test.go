@@ -15,10 +15,8 @@ import (
 	"github.com/dinterowoo/dinterowoo/internal/pgtest"
 	"github.com/dinterowoo/dinterowoo/ordermgmt"
 	"github.com/dinterowoo/dinterowoo/ordermgmt/pgstore"
-	"github.com/dinterowoo/dinterowoo/woocommerce"
 	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/shopspring/decimal"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -337,19 +335,7 @@ func TestReconcileStopsBeforeMovingMoneyOnALostLock(t *testing.T) {
 	wc, _ := store.Client()
 	dc, _ := dt.Client()
 	ctx := context.Background()
-	o := store.SeedOrder(wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusPending,
-		Lines: []wctest.LineSpec{{Name: "Chair", Quantity: 1, UnitPrice: decimal.RequireFromString("1000"), TaxRate: decimal.NewFromInt(25)}}})
-	session, _ := ordermgmt.SessionOrder(o)
-	created, _, err := dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "default", Order: session,
-		URL: dintero.SessionURLs{ReturnURL: "https://shop.example"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx, _ := dt.Pay(ctx, created.ID, dinterotest.Authorized)
-	completed := woocommerce.StatusCompleted
-	if _, _, err := wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{TransactionID: &tx.ID, Status: completed}); err != nil {
-		t.Fatal(err)
-	}
+	o, tx := completedOrder(t, store, dt, wc, dc)
 	locker, _ := pgstore.NewLocker(pool, pgstore.WithCheckEvery(20*time.Millisecond))
 	engine, _ := ordermgmt.New(wc, dc, ordermgmt.WithLocker(locker))
 	store.InjectFault(wctest.RouteUpdateOrder, wctest.Fault{Latency: time.Second, Times: 1})
@@ -358,7 +344,7 @@ func TestReconcileStopsBeforeMovingMoneyOnALostLock(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		pool.Exec(context.Background(), "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = $1::oid AND granted", uint32(pgstore.LockClass))
 	}()
-	_, err = engine.Reconcile(ctx, o.ID)
+	_, err := engine.Reconcile(ctx, o.ID)
 	if !errors.Is(err, ordermgmt.ErrLockLost) {
 		t.Errorf("reconcile: %v, want ErrLockLost", err)
 	}
