@@ -52,8 +52,9 @@ func class(key string) int32 {
 // intervals, so the server notices a vanished peer within seconds rather
 // than TCP's default two hours. The holder checks, every interval, that
 // its own session still holds the lock, and its held context ends with
-// ordermgmt.ErrLockLost at the first check that fails: within two check
-// intervals of the loss (longer if the process was paused).
+// ordermgmt.ErrLockLost at the first check that fails or takes longer
+// than two intervals: within three check intervals of the loss (longer if
+// the process was paused).
 //
 // Between the loss and that moment two workers may act on the order. The
 // engine's in-flight records in WooCommerce keep money safe then: a
@@ -86,7 +87,7 @@ type LockerOption func(*Locker)
 func WithStore(name string) LockerOption { return func(l *Locker) { l.store = name } }
 
 // WithCheckEvery sets how often a held lock is checked (default 1s): a
-// lost lock is noticed within two intervals.
+// lost lock is noticed within three intervals.
 func WithCheckEvery(d time.Duration) LockerOption { return func(l *Locker) { l.every = d } }
 
 // NewLocker returns a Locker on pool.
@@ -142,7 +143,7 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 	// seconds, not the hours of TCP's defaults, so that its lock is freed.
 	// The server frees a vanished peer's lock after about five check
 	// intervals (two idle, three probes), later than the holder notices
-	// (two intervals), so that two holders never overlap for that reason.
+	// (three intervals), so that two holders never overlap for that reason.
 	secs := max(1, int((l.every+time.Second-1)/time.Second))
 	userTimeout := (5 * time.Duration(secs) * time.Second).Milliseconds()
 	// The settings and the check below share one round trip: a lock is
@@ -186,10 +187,12 @@ func (l *Locker) Lock(ctx context.Context, key string) (context.Context, func(),
 				// Not a ping: the check that this session, the one that
 				// took it, still holds the lock. A pooler that swapped the
 				// session, a DISCARD ALL or a dead connection all fail it.
-				// The check gets one interval: the holder must learn of a
-				// loss before the server frees the lock for another (see
-				// the keepalives set at Lock, which take five).
-				pctx, cancel := context.WithTimeout(context.Background(), l.every)
+				// The check gets two intervals (one was too tight for a
+				// busy machine, and a slow answer is taken as a loss): the
+				// holder must learn of a loss, within three, before the
+				// server frees the lock for another (see the keepalives
+				// set at Lock, which take five).
+				pctx, cancel := context.WithTimeout(context.Background(), 2*l.every)
 				var owns bool
 				err := conn.QueryRow(pctx, "SELECT pg_backend_pid() = $3 AND "+ownsLock, int64(uint32(cls)), int64(uint32(objid)), pid).Scan(&owns)
 				cancel()

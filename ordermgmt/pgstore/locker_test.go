@@ -280,7 +280,7 @@ func TestLeaderTakesOver(t *testing.T) {
 	var mu sync.Mutex
 	var leading []string
 	run := func(name string, pool *pgxpool.Pool) {
-		l, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop"), pgstore.WithCheckEvery(20*time.Millisecond))
+		l, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop"), pgstore.WithCheckEvery(100*time.Millisecond))
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
 		go ordermgmt.Lead(ctx, l, "poller", func(ctx context.Context) {
