@@ -470,7 +470,10 @@ func openReplicas(ctx context.Context, cfg *config, log *slog.Logger) (*replicas
 	if err = pgstore.Migrate(ctx, pool); err == nil {
 		if r.locker, err = pgstore.NewLocker(pool, pgstore.WithStore(cfg.storeName)); err == nil {
 			if r.checkpoint, err = pgstore.NewCheckpoint(pool, cfg.storeName); err == nil {
-				r.jobs, err = pgstore.NewJobs(pool, pgstore.JobsConfig{Workers: jobWorkers, Logger: log})
+				// River reports its routine (job counts every few seconds)
+				// at Info; the service's log keeps its warnings and errors.
+				quiet := slog.New(atLeast{Handler: log.Handler(), min: slog.LevelWarn})
+				r.jobs, err = pgstore.NewJobs(pool, pgstore.JobsConfig{Workers: jobWorkers, Logger: quiet})
 			}
 		}
 	}
@@ -479,4 +482,22 @@ func openReplicas(ctx context.Context, cfg *config, log *slog.Logger) (*replicas
 		return nil, err
 	}
 	return r, nil
+}
+
+// atLeast passes on records of level min and above only.
+type atLeast struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h atLeast) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return atLeast{Handler: h.Handler.WithAttrs(attrs), min: h.min}
+}
+
+func (h atLeast) WithGroup(name string) slog.Handler {
+	return atLeast{Handler: h.Handler.WithGroup(name), min: h.min}
 }
