@@ -452,3 +452,33 @@ func TestSaturatedEngineAnswersAtOnce(t *testing.T) {
 		t.Errorf("the order left to the poller is %s", tx.Status)
 	}
 }
+
+// TestHandlersAnswerWhatTheSenderNeeds: a verified delivery the engine
+// cannot read as an order is still answered 2xx (an error would count
+// toward disabling the webhook); a signed callback naming only a session
+// is answered 500 while Dintero cannot say what became of it, so that
+// Dintero tries again (found by review).
+func TestHandlersAnswerWhatTheSenderNeeds(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	if code := post(webhookHandler(t, w.engine), []byte(`{"id":"not a number","status":"completed"}`)); code != http.StatusOK {
+		t.Errorf("unreadable verified delivery: %d, want 200", code)
+	}
+	h := callbackHandler(t, w.engine, w.dt.AccountID(), "https://shop.example/dintero/callback")
+	u, _ := url.Parse("https://shop.example/dintero/callback?session_id=T12345678.someSession&error=cancelled")
+	call := func() int {
+		r := httptest.NewRequest(http.MethodGet, u.String(), nil)
+		r.Header.Set(dintero.SignatureHeader, dintero.SignCallback([]byte(callbackSecret), w.dt.AccountID(), "GET", u, time.Now()))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec.Code
+	}
+	w.dt.InjectFault(dinterotest.RouteGetSession, dinterotest.Fault{Status: http.StatusServiceUnavailable})
+	if code := call(); code != http.StatusInternalServerError {
+		t.Errorf("session callback with Dintero down: %d, want 500", code)
+	}
+	w.dt.ClearFaults()
+	if code := call(); code != http.StatusOK {
+		t.Errorf("session callback for an unknown session: %d, want 200", code)
+	}
+}

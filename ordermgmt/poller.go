@@ -282,7 +282,9 @@ type PollerConfig struct {
 }
 
 // RunPollerWith polls every Interval until ctx ends. The watermark moves
-// on after every round whose list was read whole, whether or not each
+// on after every round whose list was read whole, to the newest change it
+// saw or, in a quiet store, to the round's start less Overlap (so the last
+// changes are not read again every round all night), whether or not each
 // order reconciled: an order that failed is retried on its own, with a
 // backoff from 30 seconds doubling to 30 minutes, until it succeeds, so
 // one order that keeps failing never makes later rounds read everything
@@ -330,6 +332,7 @@ func (e *Engine) RunPollerWith(ctx context.Context, c PollerConfig) {
 	t := time.NewTicker(c.Interval)
 	defer t.Stop()
 	for {
+		roundStart := e.now()
 		res, err := e.Poll(ctx, since.Add(-c.Overlap), c.Concurrency)
 		report(err)
 		for id, ferr := range res.Failed {
@@ -338,6 +341,15 @@ func (e *Engine) RunPollerWith(ctx context.Context, c PollerConfig) {
 		if err == nil {
 			if res.Until.After(since) {
 				since = res.Until
+			}
+			// In a quiet store the newest change stays where it was, and
+			// every round would read the changes of the overlap before it
+			// again, all night long. The overlap is what a save may land
+			// behind its modification time: a round that read the whole
+			// list has seen everything modified more than that before it
+			// began.
+			if floor := roundStart.Add(-c.Overlap); since.Before(floor) {
+				since = floor
 			}
 			if c.Checkpoint != nil {
 				save := since

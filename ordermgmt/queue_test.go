@@ -267,3 +267,42 @@ func TestInDoubtSchedulesAJob(t *testing.T) {
 		t.Fatalf("jobs %+v, want one at %s", jobs, res.Waiting[0].Until)
 	}
 }
+
+// TestQuietStorePollsStopRepeating: after the last change, each round
+// reads what the overlap before the newest change holds; the watermark
+// follows the clock once the store is quiet, so those orders are listed
+// (and queued) for a few rounds, not all night (found by review).
+func TestQuietStorePollsStopRepeating(t *testing.T) {
+	t.Parallel()
+	q := &recordingQueue{}
+	w := newWorld(t, withQueue(q))
+	var ids []int64
+	for range 3 {
+		o := w.paidThrough(q)
+		w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
+		ids = append(ids, o.ID)
+	}
+	q.take()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.engine.RunPollerWith(ctx, ordermgmt.PollerConfig{Since: time.Now().Add(-time.Hour), Interval: 20 * time.Millisecond, Overlap: 5 * time.Minute})
+	}()
+	// A night passes: a minute of the engine's clock per round.
+	for range 60 {
+		time.Sleep(20 * time.Millisecond)
+		w.clock.advance(time.Minute)
+	}
+	stop()
+	<-done
+	per := map[int64]int{}
+	for _, j := range q.take() {
+		per[j.OrderID]++
+	}
+	for _, id := range ids {
+		if per[id] == 0 || per[id] > 20 {
+			t.Errorf("order %d queued %d times in an hour of quiet (at most about 2 × the overlap in rounds)", id, per[id])
+		}
+	}
+}

@@ -288,7 +288,20 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	polled := make(chan struct{})
 	go func() {
 		defer close(polled)
+		deliveryURL := cfg.webhookURL
+		if deliveryURL == "" {
+			deliveryURL = strings.TrimSuffix(publicURL, "/") + "/hooks/woocommerce"
+		}
+		// What the leader does: poll, and look after the webhook (one
+		// replica is enough for either).
 		poll := func(ctx context.Context) {
+			var watched sync.WaitGroup
+			watched.Add(1)
+			go func() {
+				defer watched.Done()
+				watchWebhooks(ctx, engine, deliveryURL, cfg, log)
+			}()
+			defer watched.Wait()
 			pc := ordermgmt.PollerConfig{Since: time.Now().Add(-24 * time.Hour), Interval: cfg.pollInterval, Overlap: 5 * time.Minute,
 				Concurrency: 8, OnError: func(err error) { log.Warn("poll", "error", err) }}
 			if shared != nil {
@@ -305,15 +318,6 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 			log.Warn("cannot take the poller's lock; no replica may be polling", "error", err)
 		})
 	}()
-	checked := make(chan struct{})
-	go func() {
-		defer close(checked)
-		deliveryURL := cfg.webhookURL
-		if deliveryURL == "" {
-			deliveryURL = strings.TrimSuffix(publicURL, "/") + "/hooks/woocommerce"
-		}
-		watchWebhooks(pollCtx, engine, deliveryURL, cfg, log)
-	}()
 
 	select {
 	case err := <-errc:
@@ -327,7 +331,6 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	defer cancel()
 	err = srv.Shutdown(shutdown)
 	<-polled
-	<-checked
 	return err
 }
 

@@ -27,16 +27,17 @@ var schema = []string{
 
 // Migrate creates or updates the tables this package uses, in the
 // connection's current schema: dinterowoo_schema (the version applied),
-// dinterowoo_checkpoints, and River's tables for Jobs (river_job,
-// river_leader, river_queue, river_client, river_client_queue and
-// river_migration, through River's own migrations, whose versions
-// river_migration records). It is safe to run from every replica at
-// start: migrations run one at a time (under an advisory lock of class
-// LockClass, key 0) and each only once. Migrations
-// only add tables and columns, so a replica of an older version runs on a
-// newer schema (a rolling deploy, a rollback). The role needs CREATE on
-// the schema when there is something to migrate, and SELECT, INSERT and
-// UPDATE on the tables always.
+// dinterowoo_checkpoints, and River's tables for Jobs, through River's own
+// migrations (river_migration records which ran; README lists what River
+// v0.51.2 creates). It is safe to run from every replica at start:
+// migrations run one at a time (under an advisory lock of class LockClass,
+// key 0) and each only once. Ours only add tables and columns, so a
+// replica of an older version runs on a newer schema (a rolling deploy, a
+// rollback); River's may change or drop River's own tables, so replicas
+// built with different River versions should not run side by side. The
+// role needs CREATE on the schema when there is something to migrate, and
+// always SELECT, INSERT, UPDATE and DELETE on the tables (River deletes
+// expired leaders and old jobs) and USAGE and SELECT on their sequences.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
 	if err != nil {

@@ -17,7 +17,7 @@
 //		engine.RunPollerWith(ctx, ordermgmt.PollerConfig{Since: time.Now().Add(-24 * time.Hour), Checkpoint: checkpoint})
 //	}, logErr)
 //
-// It needs PostgreSQL 12 or newer (the tests' throwaway databases need 13),
+// It needs PostgreSQL 14 or newer (River supports 14 to 18),
 // a role that can connect, and a direct connection or session pooling.
 // Advisory locks need no table and no privilege; Migrate lists the tables
 // it creates. See Locker for the key scheme and for why money stays safe if

@@ -52,11 +52,11 @@ type reconcileArgs struct {
 func (reconcileArgs) Kind() string { return JobKind }
 
 // uniqueStates are the states in which a second job for the same order is
-// a duplicate. River requires available, pending, running and scheduled;
-// retryable is left out, so that a change made while a failed job waits
-// for its retry gets a job of its own at once.
+// a duplicate: River requires available, pending, running and scheduled,
+// and with retryable an order that keeps failing has one chain of retries,
+// not one per change (a change brings its retry forward instead).
 var uniqueStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
-	rivertype.JobStateRunning, rivertype.JobStateScheduled}
+	rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable}
 
 // rounds is how many jobs of one order may be queued behind each other
 // while earlier ones run: River counts a job as running until its
@@ -170,8 +170,10 @@ func (j *Jobs) Handle(store string, engine *ordermgmt.Engine) error {
 	return nil
 }
 
-// Start works the handled stores' jobs until Stop (or ctx ends). At
-// least one store must be handled.
+// Start works the handled stores' jobs until Stop, or until ctx ends,
+// which stops them the same way: jobs under way finish (within their
+// JobTimeout) before the work ends, rather than being cancelled in the
+// middle of a capture. At least one store must be handled.
 func (j *Jobs) Start(ctx context.Context) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -205,15 +207,29 @@ func (j *Jobs) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: %w", err)
 	}
-	if err := runner.Start(ctx); err != nil {
+	// River cancels the jobs under way when the context it was started
+	// with ends: it gets one that does not, and ctx's end is a Stop.
+	if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("pgstore: %w", err)
 	}
 	j.runner = runner
+	go func() {
+		select {
+		case <-ctx.Done():
+			stop, cancel := context.WithTimeout(context.Background(), j.cfg.JobTimeout)
+			defer cancel()
+			runner.Stop(stop)
+		case <-runner.Stopped():
+		}
+	}()
 	return nil
 }
 
-// Stop waits for the jobs that run to end, or for ctx to end; a job cut
-// short is tried again, by this replica or another.
+// Stop stops taking jobs and waits for those under way to end, or for
+// ctx to end. A job still running when the process exits counts as
+// running until River rescues it (after twice JobTimeout) and runs it
+// again, here or in another replica; meanwhile a later job for the same
+// order runs behind it, so a change is not held up.
 func (j *Jobs) Stop(ctx context.Context) error {
 	j.mu.RLock()
 	runner := j.runner
@@ -240,10 +256,11 @@ func (q storeQueue) Enqueue(ctx context.Context, job ordermgmt.Job) error {
 
 // enqueue inserts the job unless one like it is waiting. A job that is
 // waiting (available or scheduled) will read the order when it runs, so a
-// second one adds nothing; but one that runs may have read the order
-// before the change this job is for, so then the job goes in behind it,
-// as the next round. A job for later (an in-doubt wait's end) is kept
-// apart from jobs for now, so that it never delays them.
+// second one adds nothing; one waiting for a retry is run now instead; but
+// one that runs may have read the order before the change this job is for,
+// so then the job goes in behind it, as the next round. A job for later
+// (an in-doubt wait's end) is kept apart from jobs for now, so that it
+// never delays them.
 func (j *Jobs) enqueue(ctx context.Context, store string, job ordermgmt.Job) error {
 	if job.OrderID <= 0 {
 		return fmt.Errorf("pgstore: a job for order %d: %w", job.OrderID, ordermgmt.ErrNoOrder)
@@ -259,7 +276,16 @@ func (j *Jobs) enqueue(ctx context.Context, store string, job ordermgmt.Job) err
 		if err != nil {
 			return fmt.Errorf("pgstore: queuing order %d of %q: %w", job.OrderID, store, err)
 		}
-		if !res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateRunning {
+		switch {
+		case !res.UniqueSkippedAsDuplicate:
+			return nil
+		case res.Job.State == rivertype.JobStateRetryable && !args.Due:
+			// A failed job waits for its retry: the change runs it now.
+			if _, err := j.inserter.JobRetry(ctx, res.Job.ID); err != nil {
+				return fmt.Errorf("pgstore: queuing order %d of %q again: %w", job.OrderID, store, err)
+			}
+			return nil
+		case res.Job.State != rivertype.JobStateRunning:
 			return nil
 		}
 	}

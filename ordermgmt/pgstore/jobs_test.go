@@ -442,3 +442,85 @@ func jobAttempts(t *testing.T, pool *pgxpool.Pool, orderID int64) int {
 	}
 	return n
 }
+
+// TestJobsStopGracefully: when the context Start was given ends (the
+// service's SIGTERM), a capture under way finishes, note included, instead
+// of being cancelled halfway and left in doubt (found by review).
+func TestJobsStopGracefully(t *testing.T) {
+	pool := migrated(t)
+	jobs := fastJobs(t, pool)
+	s := newShop(t, "shop", pool, jobs)
+	ctx, shutdown := context.WithCancel(context.Background())
+	defer shutdown()
+	if err := jobs.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o, tx := s.order(t, dinterotest.Authorized)
+	eventually(t, "paid", func() bool {
+		got, _ := s.store.Order(o.ID)
+		return got.TransactionID == tx.ID && got.Status == woocommerce.StatusProcessing
+	})
+	s.dt.InjectFault(dinterotest.RouteCapture, dinterotest.Fault{Latency: time.Second, Times: 1})
+	if err := s.store.SetStatus(o.ID, woocommerce.StatusCompleted); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the capture is under way", func() bool { return s.dt.Requests(dinterotest.RouteCapture) == 1 })
+	shutdown() // SIGTERM
+	stop, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := jobs.Stop(stop); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.dt.Transaction(tx.ID); got.Status != dintero.StatusCaptured {
+		t.Fatalf("after the stop: %s", got.Status)
+	}
+	noted := false
+	for _, n := range s.store.Notes(o.ID) {
+		noted = noted || strings.HasPrefix(n.Note, "The Dintero order has been captured.")
+	}
+	if !noted {
+		t.Error("the capture under way at shutdown has no note: it was cut short")
+	}
+}
+
+// TestFailingOrderHasOneRetryChain: an order whose job keeps failing has
+// one job retrying, however often it changes; a change brings the retry
+// forward rather than starting another chain (found by review).
+func TestFailingOrderHasOneRetryChain(t *testing.T) {
+	pool := migrated(t)
+	jobs, err := pgstore.NewJobs(pool, pgstore.JobsConfig{Workers: 4, PollInterval: 50 * time.Millisecond,
+		Backoff: func(int) time.Duration { return time.Hour }, JobTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newShop(t, "shop", pool, jobs)
+	startJobs(t, jobs)
+	o, _ := s.order(t, dinterotest.Authorized)
+	eventually(t, "paid", func() bool {
+		got, _ := s.store.Order(o.ID)
+		return got.TransactionID != "" && got.Status == woocommerce.StatusProcessing
+	})
+	s.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: http.StatusServiceUnavailable})
+	q := jobs.Queue("shop")
+	ctx := context.Background()
+	if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: o.ID}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the job fails and waits an hour for its retry", func() bool { return jobCount(t, pool, o.ID, "retryable") == 1 })
+	for range 3 {
+		before := jobAttempts(t, pool, o.ID)
+		if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: o.ID}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the change runs the retry now", func() bool {
+			return jobAttempts(t, pool, o.ID) > before && jobCount(t, pool, o.ID, "retryable") == 1
+		}, func() string { return jobRows(t, pool) })
+	}
+	var chains int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE (args->>'order_id')::bigint = $1 AND args->>'transaction_id' IS NULL AND state <> 'completed'", o.ID).Scan(&chains); err != nil {
+		t.Fatal(err)
+	}
+	if chains != 1 {
+		t.Errorf("%d retry chains, want 1\n%s", chains, jobRows(t, pool))
+	}
+}
