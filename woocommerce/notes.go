@@ -36,7 +36,7 @@ func (s *NotesService) List(ctx context.Context, orderID int64, typ NoteType) ([
 		q.Set("type", string(typ))
 	}
 	var notes []*Note
-	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, route: notesRoute(orderID), query: q}, &notes)
+	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, route: notesRoute(orderID), query: q}, notesBody{&notes})
 	if err != nil {
 		return nil, resp, err
 	}

@@ -47,7 +47,7 @@ func (s *OrdersService) Get(ctx context.Context, id int64, opts *GetOptions) (*O
 		return nil, nil, invalid(op, "order id %d", id)
 	}
 	o := new(Order)
-	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, route: "orders/" + strconv.FormatInt(id, 10), query: opts.query()}, o)
+	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, route: "orders/" + strconv.FormatInt(id, 10), query: opts.query()}, orderBody{o})
 	if err != nil {
 		return nil, resp, err
 	}
@@ -147,7 +147,7 @@ func (s *OrdersService) List(ctx context.Context, opts *OrderListOptions) ([]*Or
 		return nil, nil, invalid(op, "per_page must be 1..100 and page positive")
 	}
 	var orders []*Order
-	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, route: "orders", query: opts.query()}, &orders)
+	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, route: "orders", query: opts.query()}, ordersBody{&orders})
 	if err != nil {
 		return nil, resp, err
 	}
@@ -223,7 +223,7 @@ func (s *OrdersService) Update(ctx context.Context, id int64, upd *OrderUpdate) 
 		}
 	}
 	o := new(Order)
-	resp, err := s.c.do(ctx, call{op: op, method: http.MethodPut, route: "orders/" + strconv.FormatInt(id, 10), body: upd}, o)
+	resp, err := s.c.do(ctx, call{op: op, method: http.MethodPut, route: "orders/" + strconv.FormatInt(id, 10), body: upd}, orderBody{o})
 	if err != nil {
 		return nil, resp, err
 	}

@@ -182,7 +182,7 @@ func (s *RefundsService) List(ctx context.Context, orderID int64, opts *ListOpti
 		}
 	}
 	var refunds []*Refund
-	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, route: refundsRoute(orderID), query: q}, &refunds)
+	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, route: refundsRoute(orderID), query: q}, refundsBody{&refunds})
 	if err != nil {
 		return nil, resp, err
 	}

@@ -69,7 +69,9 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 && printableASCII(b[1:len(b)-1]) {
+		s = string(b[1 : len(b)-1]) // as written: no escapes to decode
+	} else if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("woocommerce: date %s: %w", b, err)
 	}
 	if v, err := time.ParseInLocation(wcTimeLayout, s, time.UTC); err == nil {
@@ -82,6 +84,17 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	t.Time = v.UTC()
 	return nil
+}
+
+// printableASCII reports whether b is printable ASCII only, which a JSON
+// string holds as it is.
+func printableASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // MarshalJSON writes the date as WooCommerce does, in UTC, or null.
@@ -182,11 +195,11 @@ func (t *Tax) UnmarshalJSON(b []byte) error {
 }
 
 func lenientDecimal(b json.RawMessage) (decimal.Decimal, error) {
-	s := string(bytes.Trim(b, `"`))
-	if s == "" || s == "null" {
+	s := bytes.Trim(b, `"`)
+	if len(s) == 0 || string(s) == "null" {
 		return decimal.Decimal{}, nil
 	}
-	d, err := decimal.NewFromString(s)
+	d, err := parseDecimal(s)
 	if err != nil {
 		return decimal.Decimal{}, fmt.Errorf("woocommerce: amount %s: %w", b, err)
 	}
