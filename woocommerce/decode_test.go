@@ -7,25 +7,27 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/dinterowoo/dinterowoo/internal/jsonscan"
 )
 
 // sameAsEncodingJSON checks the fast decoder against encoding/json (with
 // the types' own UnmarshalJSON) on b: whatever the fast path accepts,
 // encoding/json accepts too, with a deeply equal result; whatever it does
-// not, it gives up with errSlowPath (and decodeBody asks encoding/json).
-func sameAsEncodingJSON[T any](t *testing.T, b []byte, fast func(*scanner, *T) error) {
+// not, it gives up with jsonscan.ErrSlowPath (and jsonscan.Decode asks encoding/json).
+func sameAsEncodingJSON[T any](t *testing.T, b []byte, fast func(*jsonscan.Scanner, *T) error) {
 	t.Helper()
 	var want T
 	werr := json.Unmarshal(b, &want)
-	s := &scanner{b: b}
+	s := jsonscan.New(b)
 	var got T
 	ferr := fast(s, &got)
 	if ferr == nil {
-		ferr = s.end()
+		ferr = s.End()
 	}
 	if ferr != nil {
-		if !errors.Is(ferr, errSlowPath) {
-			t.Fatalf("the fast decoder failed with %v, not errSlowPath", ferr)
+		if !errors.Is(ferr, jsonscan.ErrSlowPath) {
+			t.Fatalf("the fast decoder failed with %v, not jsonscan.ErrSlowPath", ferr)
 		}
 		return
 	}
@@ -35,18 +37,18 @@ func sameAsEncodingJSON[T any](t *testing.T, b []byte, fast func(*scanner, *T) e
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("the decoders differ on %q:\nfast:          %+v\nencoding/json: %+v", b, got, want)
 	}
-	// decodeBody gives the same, fast or slow.
+	// jsonscan.Decode gives the same, fast or slow.
 	var body T
-	if err := decodeBody(b, &body, fast); err != nil || !reflect.DeepEqual(body, want) {
+	if err := jsonscan.Decode(b, &body, fast); err != nil || !reflect.DeepEqual(body, want) {
 		t.Fatalf("decodeBody: %+v, %v", body, err)
 	}
 }
 
 func checkAllShapes(t *testing.T, b []byte) {
 	sameAsEncodingJSON(t, b, decOrder)
-	sameAsEncodingJSON(t, b, func(s *scanner, v *[]*Order) error { return decPtrSlice(s, v, decOrder) })
-	sameAsEncodingJSON(t, b, func(s *scanner, v *[]*Refund) error { return decPtrSlice(s, v, decRefund) })
-	sameAsEncodingJSON(t, b, func(s *scanner, v *[]*Note) error { return decPtrSlice(s, v, decNote) })
+	sameAsEncodingJSON(t, b, func(s *jsonscan.Scanner, v *[]*Order) error { return jsonscan.PtrSlice(s, v, decOrder) })
+	sameAsEncodingJSON(t, b, func(s *jsonscan.Scanner, v *[]*Refund) error { return jsonscan.PtrSlice(s, v, decRefund) })
+	sameAsEncodingJSON(t, b, func(s *jsonscan.Scanner, v *[]*Note) error { return jsonscan.PtrSlice(s, v, decNote) })
 	sameAsEncodingJSON(t, b, decRefund)
 	sameAsEncodingJSON(t, b, decNote)
 }
@@ -101,9 +103,9 @@ func TestFastDecoderAgreesOnSeeds(t *testing.T) {
 	}
 	// The fixtures take the fast path (the point of it).
 	page, _ := os.ReadFile(filepath.Join("testdata", "wctest-orders-page.json"))
-	s := &scanner{b: page}
+	s := jsonscan.New(page)
 	var orders []*Order
-	if err := decPtrSlice(s, &orders, decOrder); err != nil || s.end() != nil || len(orders) != 2 {
+	if err := jsonscan.PtrSlice(s, &orders, decOrder); err != nil || s.End() != nil || len(orders) != 2 {
 		t.Fatalf("the store's page left the fast path: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dinterowoo/dinterowoo/internal/jsonscan"
 	"github.com/shopspring/decimal"
 )
 
@@ -199,7 +200,7 @@ func lenientDecimal(b json.RawMessage) (decimal.Decimal, error) {
 	if len(s) == 0 || string(s) == "null" {
 		return decimal.Decimal{}, nil
 	}
-	d, err := parseDecimal(s)
+	d, err := jsonscan.ParseDecimal(s)
 	if err != nil {
 		return decimal.Decimal{}, fmt.Errorf("woocommerce: amount %s: %w", b, err)
 	}
