@@ -41,7 +41,7 @@ func (s *TransactionsService) Get(ctx context.Context, id string, opts *GetOptio
 		q["includes"] = opts.Includes
 	}
 	tx := new(Transaction)
-	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, path: "transactions/" + url.PathEscape(id), query: q}, tx)
+	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, path: "transactions/" + url.PathEscape(id), query: q}, transactionBody{tx})
 	if err != nil {
 		return nil, resp, err
 	}
@@ -150,7 +150,7 @@ func (s *TransactionsService) List(ctx context.Context, opts *ListOptions) ([]*T
 		return nil, nil, invalid(op, "limit %d is outside 1..100", opts.Limit)
 	}
 	var page []*Transaction
-	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, path: "transactions", query: opts.query()}, &page)
+	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, path: "transactions", query: opts.query()}, transactionsBody{&page})
 	if err != nil {
 		return nil, resp, err
 	}
@@ -267,7 +267,7 @@ func (s *TransactionsService) Void(ctx context.Context, id string) (*Transaction
 func (s *TransactionsService) moveMoney(ctx context.Context, op, id, action string, body any) (*Transaction, *Response, error) {
 	tx := new(Transaction)
 	resp, err := s.c.do(ctx, call{op: op, method: http.MethodPost, path: "transactions/" + url.PathEscape(id) + "/" + action,
-		body: body, movesMoney: true}, tx)
+		body: body, movesMoney: true}, transactionBody{tx})
 	if err != nil {
 		return nil, resp, err
 	}

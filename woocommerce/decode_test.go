@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/dinterowoo/dinterowoo/internal/jsonscan"
@@ -119,4 +121,35 @@ func FuzzFastDecoder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkAllShapes(t, b)
 	})
+}
+
+// TestFastDecoderKnowsEveryField: a field added to one of these types
+// must be read by the fast decoder too, or it would be silently empty on
+// the fast path.
+func TestFastDecoderKnowsEveryField(t *testing.T) {
+	src, err := os.ReadFile("decode.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []struct {
+		typ any
+		fn  string
+	}{{Order{}, "decOrder"}, {LineItem{}, "decLineItem"}, {ShippingLine{}, "decShippingLine"}, {FeeLine{}, "decFeeLine"},
+		{TaxLine{}, "decTaxLine"}, {CouponLine{}, "decCouponLine"}, {OrderRefund{}, "decOrderRefund"}, {Meta{}, "decMeta"},
+		{Address{}, "decAddress"}, {Refund{}, "decRefund"}, {Note{}, "decNote"}, {Image{}, "decImage"}, {Tax{}, "decTax"}} {
+		body := regexp.MustCompile(`(?s)func ` + v.fn + `\(.*?\n}\n`).Find(src)
+		if body == nil {
+			t.Fatalf("no %s in decode.go", v.fn)
+		}
+		rt := reflect.TypeOf(v.typ)
+		for i := range rt.NumField() {
+			tag := strings.Split(rt.Field(i).Tag.Get("json"), ",")[0]
+			if tag == "-" {
+				continue
+			}
+			if !strings.Contains(string(body), `case "`+tag+`":`) {
+				t.Errorf("%s does not read %s.%s (%q)", v.fn, rt.Name(), rt.Field(i).Name, tag)
+			}
+		}
+	}
 }

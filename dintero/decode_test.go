@@ -1,0 +1,145 @@
+package dintero
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/dinterowoo/dinterowoo/internal/jsonscan"
+)
+
+// sameTransactions checks the fast decoder against encoding/json on b, as
+// one transaction and as a list: what the fast path accepts, encoding/json
+// accepts with a deeply equal result; what it does not, it gives up on
+// with ErrSlowPath.
+func sameTransactions(t *testing.T, b []byte) {
+	t.Helper()
+	check := func(fast func(*jsonscan.Scanner) (any, error), want any, werr error) {
+		t.Helper()
+		s := jsonscan.New(b)
+		got, ferr := fast(s)
+		if ferr == nil {
+			ferr = s.End()
+		}
+		if ferr != nil {
+			if !errors.Is(ferr, jsonscan.ErrSlowPath) {
+				t.Fatalf("the fast decoder failed with %v, not ErrSlowPath", ferr)
+			}
+			return
+		}
+		if werr != nil {
+			t.Fatalf("the fast decoder accepted what encoding/json refuses (%v): %q", werr, b)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("the decoders differ on %q:\nfast:          %+v\nencoding/json: %+v", b, got, want)
+		}
+	}
+	var one Transaction
+	werr := json.Unmarshal(b, &one)
+	check(func(s *jsonscan.Scanner) (any, error) {
+		var v Transaction
+		err := decTransaction(s, &v)
+		return v, err
+	}, one, werr)
+	var list []*Transaction
+	werr = json.Unmarshal(b, &list)
+	check(func(s *jsonscan.Scanner) (any, error) {
+		var v []*Transaction
+		err := jsonscan.PtrSlice(s, &v, decTransaction)
+		return v, err
+	}, list, werr)
+}
+
+// transactionSeeds: transactions as dinterotest writes them (authorized,
+// captured with items, refunded, ON_HOLD, voided, with its session, a
+// list), the benchmarks' body, and odd forms.
+func transactionSeeds(t testing.TB) [][]byte {
+	page, err := os.ReadFile(filepath.Join("testdata", "dinterotest-transactions.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var each []json.RawMessage
+	if err := json.Unmarshal(page, &each); err != nil {
+		t.Fatal(err)
+	}
+	seeds := [][]byte{page, []byte(txJSON)}
+	for _, e := range each {
+		seeds = append(seeds, e)
+	}
+	for _, s := range []string{
+		`{"id":"T1","amount":100,"items":[{"quantity":"2","vat":12.5,"amount":100}],"events":[{"event":"CAPTURE","success":true,"amount":100,"created_at":"2026-01-02T03:04:05Z","calculated_vat_amount":null}]}`,
+		`{"created_at":null,"metadata":{"a":1},"card":null,"session":{"id":"s"},"url":{"callback_url":"x"},"customer":null}`,
+		`{"id":"T1","id":"T2"}`, `{"amount":1.5}`, `{"items":[{"quantity":"1e2"}]}`, `{"Status":"CAPTURED"}`, `[null]`, `null`,
+		`{"events":[{"error":{"code":"E","type":["a"]},"correction":{"amount":5},"request_headers":{"user-agent":"x"}}]}`,
+	} {
+		seeds = append(seeds, []byte(s))
+	}
+	return seeds
+}
+
+func TestFastTransactionDecoderAgreesOnSeeds(t *testing.T) {
+	for _, b := range transactionSeeds(t) {
+		sameTransactions(t, b)
+	}
+	// What dinterotest writes (transactions, and a list) takes the fast
+	// path.
+	page, _ := os.ReadFile(filepath.Join("testdata", "dinterotest-transactions.json"))
+	var each []json.RawMessage
+	json.Unmarshal(page, &each)
+	for _, b := range each {
+		s := jsonscan.New(b)
+		var err error
+		if b[0] == '[' {
+			var txs []*Transaction
+			err = jsonscan.PtrSlice(s, &txs, decTransaction)
+		} else {
+			var tx Transaction
+			err = decTransaction(s, &tx)
+		}
+		if err != nil || s.End() != nil {
+			t.Fatalf("dinterotest's %.80s… left the fast path: %v", b, err)
+		}
+	}
+}
+
+// TestFastDecoderKnowsEveryField: a field added to Transaction, Item or
+// TransactionEvent must be read by the fast decoder too, or it would be
+// silently empty on the fast path.
+func TestFastDecoderKnowsEveryField(t *testing.T) {
+	src, err := os.ReadFile("decode.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []struct {
+		typ any
+		fn  string
+	}{{Transaction{}, "decTransaction"}, {Item{}, "decItem"}, {TransactionEvent{}, "decEvent"}} {
+		body := regexp.MustCompile(`(?s)func ` + v.fn + `\(.*?\n}\n`).Find(src)
+		rt := reflect.TypeOf(v.typ)
+		for i := range rt.NumField() {
+			tag := strings.Split(rt.Field(i).Tag.Get("json"), ",")[0]
+			if tag == "-" {
+				continue
+			}
+			if !strings.Contains(string(body), `case "`+tag+`":`) {
+				t.Errorf("%s does not read %s.%s (%q)", v.fn, rt.Name(), rt.Field(i).Name, tag)
+			}
+		}
+	}
+}
+
+// FuzzFastTransactionDecoder: on any input, the fast decoder gives up or
+// gives exactly what encoding/json gives.
+func FuzzFastTransactionDecoder(f *testing.F) {
+	for _, b := range transactionSeeds(f) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sameTransactions(t, b)
+	})
+}
