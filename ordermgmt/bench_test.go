@@ -56,6 +56,31 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 	}
 }
 
+// seedPaid seeds n orders (two chairs and shipping), each paid at Dintero
+// and linked to its transaction, as the bulk benchmarks start from.
+func seedPaid(tb testing.TB, store *wctest.Server, dt *dinterotest.Server, wc *woocommerce.Client, dc *dintero.Client, n int) []int64 {
+	tb.Helper()
+	ctx := context.Background()
+	var ids []int64
+	for range n {
+		o := store.SeedOrder(wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusProcessing,
+			Lines:    []wctest.LineSpec{{Name: "Chair", Quantity: 2, UnitPrice: d("1000"), TaxRate: d("25")}},
+			Shipping: []wctest.ShippingSpec{{Title: "Posten", Total: d("79.20"), TaxRate: d("25")}}})
+		session, _ := ordermgmt.SessionOrder(o)
+		created, _, err := dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "p", Order: session,
+			URL: dintero.SessionURLs{ReturnURL: "https://r"}}, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tx, _ := dt.Pay(ctx, created.ID, dinterotest.Authorized)
+		if _, _, err := wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{TransactionID: &tx.ID}); err != nil {
+			tb.Fatal(err)
+		}
+		ids = append(ids, o.ID)
+	}
+	return ids
+}
+
 // BenchmarkBulkReconcile: -bulk.orders orders completed at once, both
 // servers adding 2 ms to every request, reconciled by the poller with 64
 // at a time. It reports the API calls per order and the wall time next to
@@ -82,26 +107,7 @@ func BenchmarkBulkReconcile(b *testing.B) {
 			b.Fatal(err)
 		}
 		ctx := context.Background()
-		seed := func() []int64 {
-			var ids []int64
-			for range orders {
-				o := store.SeedOrder(wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusProcessing,
-					Lines:    []wctest.LineSpec{{Name: "Chair", Quantity: 2, UnitPrice: d("1000"), TaxRate: d("25")}},
-					Shipping: []wctest.ShippingSpec{{Title: "Posten", Total: d("79.20"), TaxRate: d("25")}}})
-				session, _ := ordermgmt.SessionOrder(o)
-				created, _, err := dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "p", Order: session,
-					URL: dintero.SessionURLs{ReturnURL: "https://r"}}, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				tx, _ := dt.Pay(ctx, created.ID, dinterotest.Authorized)
-				if _, _, err := wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{TransactionID: &tx.ID}); err != nil {
-					b.Fatal(err)
-				}
-				ids = append(ids, o.ID)
-			}
-			return ids
-		}
+		seed := func() []int64 { return seedPaid(b, store, dt, wc, dc, orders) }
 		count := func() int {
 			n := 0
 			for _, r := range []wctest.Route{wctest.RouteListOrders, wctest.RouteGetOrder, wctest.RouteUpdateOrder, wctest.RouteNotes,

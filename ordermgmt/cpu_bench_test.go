@@ -46,24 +46,7 @@ func TestBenchServers(t *testing.T) {
 	defer dt.Close()
 	wc, _ := store.Client()
 	dc, _ := dt.Client()
-	ctx := context.Background()
-	var ids []int64
-	for range n {
-		o := store.SeedOrder(wctest.OrderSpec{Currency: "NOK", Status: woocommerce.StatusProcessing,
-			Lines:    []wctest.LineSpec{{Name: "Chair", Quantity: 2, UnitPrice: d("1000"), TaxRate: d("25")}},
-			Shipping: []wctest.ShippingSpec{{Title: "Posten", Total: d("79.20"), TaxRate: d("25")}}})
-		session, _ := ordermgmt.SessionOrder(o)
-		created, _, err := dc.Sessions.CreateFromProfile(ctx, &dintero.SessionRequest{ProfileID: "p", Order: session,
-			URL: dintero.SessionURLs{ReturnURL: "https://r"}}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tx, _ := dt.Pay(ctx, created.ID, dinterotest.Authorized)
-		if _, _, err := wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{TransactionID: &tx.ID}); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, o.ID)
-	}
+	ids := seedPaid(t, store, dt, wc, dc, n)
 	time.Sleep(1100 * time.Millisecond) // modified_after has one-second precision
 	since := time.Now()
 	time.Sleep(1100 * time.Millisecond)
