@@ -483,6 +483,9 @@ func String(s *Scanner, v *string) error {
 	return err
 }
 
+// Int decodes an integer field written as a JSON integer: null leaves it
+// as it is; a fraction, an exponent or a quoted number takes the slow path,
+// as encoding/json refuses them.
 func Int(s *Scanner, v *int64) error {
 	if null, err := s.Null(); null || err != nil {
 		return err
@@ -492,6 +495,7 @@ func Int(s *Scanner, v *int64) error {
 	return err
 }
 
+// Bool decodes a boolean field: null leaves it as it is.
 func Bool(s *Scanner, v *bool) error {
 	if null, err := s.Null(); null || err != nil {
 		return err
