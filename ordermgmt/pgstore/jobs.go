@@ -61,8 +61,9 @@ var uniqueStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.J
 // rounds is how many jobs of one order may be queued behind each other
 // while earlier ones run: River counts a job as running until its
 // completion is written, a little after its work has ended, so a change
-// made then needs a second job behind it, and in rare cases a third. The
-// poller finds any change beyond that.
+// made then needs a second job behind it, and in rare cases a third.
+// Beyond that (a replica died holding them all) one more job a minute is
+// queued (see enqueue).
 const rounds = 3
 
 // JobsConfig tunes Jobs.
@@ -288,6 +289,15 @@ func (j *Jobs) enqueue(ctx context.Context, store string, job ordermgmt.Job) err
 		case res.Job.State != rivertype.JobStateRunning:
 			return nil
 		}
+	}
+	// Every round counts as running. That happens when a replica took
+	// them all and died (River rescues its jobs only after twice the job
+	// timeout): one more job, at most one a minute, so the change is not
+	// left waiting on the rescue.
+	args.Round = rounds
+	opts.UniqueOpts.ByPeriod = time.Minute
+	if _, err := j.inserter.Insert(ctx, args, opts); err != nil {
+		return fmt.Errorf("pgstore: queuing order %d of %q: %w", job.OrderID, store, err)
 	}
 	return nil
 }
