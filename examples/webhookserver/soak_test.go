@@ -286,8 +286,29 @@ func TestReplicaProcessesSoak(t *testing.T) {
 		violations++
 		t.Errorf(format, args...)
 	}
-	if len(left) > 0 {
-		bad("%d orders never reached their state at Dintero: %v", len(left), left)
+	// A replica killed between writing a movement's in-flight record and
+	// hearing Dintero's answer leaves the movement in doubt: the engine
+	// then waits InDoubtWait (minutes) before it may send it again, by
+	// design. Such an order is reported, not counted as a violation; what
+	// it must never do is move money twice, which is checked below.
+	probe, _ := ordermgmt.New(wc, dc)
+	waiting := map[int64]bool{}
+	var stuck []int64
+	for _, id := range left {
+		if plan, err := probe.Plan(ctx, id); err == nil && len(plan.Waiting) > 0 {
+			waiting[id] = true
+			continue
+		}
+		stuck = append(stuck, id)
+	}
+	if len(waiting) > 0 {
+		t.Logf("%d orders wait on a movement in doubt after a SIGKILL (sent again when the wait ends)", len(waiting))
+	}
+	if len(waiting) > 2*jobWorkers {
+		bad("%d orders in doubt: more than two killed replicas could have had under way", len(waiting))
+	}
+	if len(stuck) > 0 {
+		bad("%d orders never reached their state at Dintero: %v", len(stuck), stuck)
 	}
 	for _, p := range orders {
 		o, _ := store.Order(p.id)
@@ -317,6 +338,9 @@ func TestReplicaProcessesSoak(t *testing.T) {
 			status, note = woocommerce.StatusCancelled, ordermgmt.NoteCanceled
 		case dintero.StatusRefunded:
 			status, note = woocommerce.StatusRefunded, ordermgmt.NoteRefunded
+		}
+		if waiting[p.id] {
+			continue
 		}
 		if o.Status != status {
 			bad("order %d: %s in the store, want %s", p.id, o.Status, status)
@@ -359,8 +383,8 @@ func TestReplicaProcessesSoak(t *testing.T) {
 			t.Logf("replica %d log:\n%s", i, tail(r.log.String(), 3000))
 		}
 	}
-	soakreport.Line("replica soak: orders=%d refunded=%d replicas=3 killed=2 outage_deliveries=%d deliveries=%d unanswered_deliveries=%d violations=%d elapsed=%s",
-		n, len(refunds), outage, len(store.Deliveries()), failedDeliveries, violations, time.Since(started).Round(time.Millisecond))
+	soakreport.Line("replica soak: orders=%d refunded=%d replicas=3 killed=2 outage_deliveries=%d deliveries=%d unanswered_deliveries=%d in_doubt=%d violations=%d elapsed=%s",
+		n, len(refunds), outage, len(store.Deliveries()), failedDeliveries, len(waiting), violations, time.Since(started).Round(time.Millisecond))
 }
 
 // leader is the live replica that polls, if any.
