@@ -55,26 +55,16 @@ func decTime(s *jsonscan.Scanner, t *time.Time) error {
 	return nil
 }
 
-// decNumber decodes as Number.UnmarshalJSON does: null is zero, one pair
-// of quotes is taken off, and the rest is a decimal.
+// decNumber decodes as Number.UnmarshalJSON does: null is zero, anything
+// else is read as decimal.Decimal's UnmarshalJSON reads it.
 func decNumber(s *jsonscan.Scanner, n *Number) error {
-	raw, err := s.Raw()
-	if err != nil {
+	if null, err := s.Null(); null || err != nil {
+		if null {
+			n.Decimal = decimal.Decimal{}
+		}
 		return err
 	}
-	if string(raw) == "null" {
-		n.Decimal = decimal.Decimal{}
-		return nil
-	}
-	if len(raw) > 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
-		raw = raw[1 : len(raw)-1]
-	}
-	d, err := jsonscan.ParseDecimal(raw)
-	if err != nil {
-		return jsonscan.ErrSlowPath
-	}
-	n.Decimal = d
-	return nil
+	return jsonscan.Decimal(s, &n.Decimal)
 }
 
 func decItem(s *jsonscan.Scanner, it *Item) error {

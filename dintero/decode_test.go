@@ -2,57 +2,22 @@ package dintero
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/dinterowoo/dinterowoo/internal/jsonscan"
+	"github.com/dinterowoo/dinterowoo/internal/jsonscan/jsonscantest"
 )
 
 // sameTransactions checks the fast decoder against encoding/json on b, as
-// one transaction and as a list: what the fast path accepts, encoding/json
-// accepts with a deeply equal result; what it does not, it gives up on
-// with ErrSlowPath.
+// one transaction and as a list.
 func sameTransactions(t *testing.T, b []byte) {
 	t.Helper()
-	check := func(fast func(*jsonscan.Scanner) (any, error), want any, werr error) {
-		t.Helper()
-		s := jsonscan.New(b)
-		got, ferr := fast(s)
-		if ferr == nil {
-			ferr = s.End()
-		}
-		if ferr != nil {
-			if !errors.Is(ferr, jsonscan.ErrSlowPath) {
-				t.Fatalf("the fast decoder failed with %v, not ErrSlowPath", ferr)
-			}
-			return
-		}
-		if werr != nil {
-			t.Fatalf("the fast decoder accepted what encoding/json refuses (%v): %q", werr, b)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("the decoders differ on %q:\nfast:          %+v\nencoding/json: %+v", b, got, want)
-		}
-	}
-	var one Transaction
-	werr := json.Unmarshal(b, &one)
-	check(func(s *jsonscan.Scanner) (any, error) {
-		var v Transaction
-		err := decTransaction(s, &v)
-		return v, err
-	}, one, werr)
-	var list []*Transaction
-	werr = json.Unmarshal(b, &list)
-	check(func(s *jsonscan.Scanner) (any, error) {
-		var v []*Transaction
-		err := jsonscan.PtrSlice(s, &v, decTransaction)
-		return v, err
-	}, list, werr)
+	jsonscantest.AgreesWithEncodingJSON(t, b, decTransaction)
+	jsonscantest.AgreesWithEncodingJSON(t, b, func(s *jsonscan.Scanner, v *[]*Transaction) error {
+		return jsonscan.PtrSlice(s, v, decTransaction)
+	})
 }
 
 // transactionSeeds: transactions as dinterotest writes them (authorized,
@@ -111,26 +76,8 @@ func TestFastTransactionDecoderAgreesOnSeeds(t *testing.T) {
 // TransactionEvent must be read by the fast decoder too, or it would be
 // silently empty on the fast path.
 func TestFastDecoderKnowsEveryField(t *testing.T) {
-	src, err := os.ReadFile("decode.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range []struct {
-		typ any
-		fn  string
-	}{{Transaction{}, "decTransaction"}, {Item{}, "decItem"}, {TransactionEvent{}, "decEvent"}} {
-		body := regexp.MustCompile(`(?s)func ` + v.fn + `\(.*?\n}\n`).Find(src)
-		rt := reflect.TypeOf(v.typ)
-		for i := range rt.NumField() {
-			tag := strings.Split(rt.Field(i).Tag.Get("json"), ",")[0]
-			if tag == "-" {
-				continue
-			}
-			if !strings.Contains(string(body), `case "`+tag+`":`) {
-				t.Errorf("%s does not read %s.%s (%q)", v.fn, rt.Name(), rt.Field(i).Name, tag)
-			}
-		}
-	}
+	jsonscantest.KnowsEveryField(t, "decode.go", jsonscantest.Decoder{Type: Transaction{}, Func: "decTransaction"},
+		jsonscantest.Decoder{Type: Item{}, Func: "decItem"}, jsonscantest.Decoder{Type: TransactionEvent{}, Func: "decEvent"})
 }
 
 // FuzzFastTransactionDecoder: on any input, the fast decoder gives up or

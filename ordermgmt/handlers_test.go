@@ -99,17 +99,8 @@ func TestCallbackHandlerAnswers(t *testing.T) {
 	w := newWorld(t)
 	o := w.paid(nokOrder(), dinterotest.Authorized)
 	tx := w.tx(o)
-	h := callbackHandler(t, w.engine, w.dt.AccountID(), "https://shop.example/dintero/callback")
-	call := func(query string, sign bool) int {
-		u, _ := url.Parse("https://shop.example/dintero/callback?" + query)
-		r := httptest.NewRequest(http.MethodGet, u.String(), nil)
-		if sign {
-			r.Header.Set(dintero.SignatureHeader, dintero.SignCallback([]byte(callbackSecret), w.dt.AccountID(), "GET", u, time.Now()))
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		return rec.Code
-	}
+	h := callbackHandler(t, w.engine, w.dt.AccountID(), callbackURL)
+	call := func(query string, sign bool) int { return w.callback(h, query, sign) }
 	if code := call("transaction_id="+tx.ID+"&merchant_reference=1", true); code != 200 {
 		t.Errorf("good callback: %d", code)
 	}
@@ -464,15 +455,8 @@ func TestHandlersAnswerWhatTheSenderNeeds(t *testing.T) {
 	if code := post(webhookHandler(t, w.engine), []byte(`{"id":"not a number","status":"completed"}`)); code != http.StatusOK {
 		t.Errorf("unreadable verified delivery: %d, want 200", code)
 	}
-	h := callbackHandler(t, w.engine, w.dt.AccountID(), "https://shop.example/dintero/callback")
-	u, _ := url.Parse("https://shop.example/dintero/callback?session_id=T12345678.someSession&error=cancelled")
-	call := func() int {
-		r := httptest.NewRequest(http.MethodGet, u.String(), nil)
-		r.Header.Set(dintero.SignatureHeader, dintero.SignCallback([]byte(callbackSecret), w.dt.AccountID(), "GET", u, time.Now()))
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		return rec.Code
-	}
+	h := callbackHandler(t, w.engine, w.dt.AccountID(), callbackURL)
+	call := func() int { return w.callback(h, "session_id=T12345678.someSession&error=cancelled", true) }
 	w.dt.InjectFault(dinterotest.RouteGetSession, dinterotest.Fault{Status: http.StatusServiceUnavailable})
 	if code := call(); code != http.StatusInternalServerError {
 		t.Errorf("session callback with Dintero down: %d, want 500", code)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"slices"
 	"sync"
 	"testing"
@@ -152,17 +150,8 @@ func TestSignedCallbackWithAQueueNeedsNoDintero(t *testing.T) {
 		t.Fatalf("after the outage: %s", got.Status)
 	}
 
-	call := func(h http.Handler, query string, sign bool) int {
-		u, _ := url.Parse("https://shop.example/dintero/callback?" + query)
-		r := httptest.NewRequest(http.MethodGet, u.String(), nil)
-		if sign {
-			r.Header.Set(dintero.SignatureHeader, dintero.SignCallback([]byte(callbackSecret), w.dt.AccountID(), "GET", u, time.Now()))
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		return rec.Code
-	}
-	signed := callbackHandler(t, w.engine, w.dt.AccountID(), "https://shop.example/dintero/callback")
+	call := w.callback
+	signed := callbackHandler(t, w.engine, w.dt.AccountID(), callbackURL)
 	q.fail(true)
 	if code := call(signed, "transaction_id="+tx.ID+"&merchant_reference="+ordermgmt.OrderReference(o.ID), true); code != http.StatusInternalServerError {
 		t.Errorf("queue down: %d, want 500", code)

@@ -151,6 +151,22 @@ func callbackHandler(t testing.TB, e *ordermgmt.Engine, accountID, publicURL str
 	return h
 }
 
+// callbackURL is the public URL the tests' callbacks are signed for.
+const callbackURL = "https://shop.example/dintero/callback"
+
+// callback calls h as Dintero calls callbackURL with query, signed with
+// the tests' secret when sign is set, and returns the answer's status.
+func (w *world) callback(h http.Handler, query string, sign bool) int {
+	u, _ := url.Parse(callbackURL + "?" + query)
+	r := httptest.NewRequest(http.MethodGet, u.String(), nil)
+	if sign {
+		r.Header.Set(dintero.SignatureHeader, dintero.SignCallback([]byte(callbackSecret), w.dt.AccountID(), "GET", u, time.Now()))
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec.Code
+}
+
 func withSettings(s ordermgmt.Settings) func(*worldOption) {
 	return func(o *worldOption) { o.settings = s }
 }

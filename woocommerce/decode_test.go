@@ -1,58 +1,21 @@
 package woocommerce
 
 import (
-	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/dinterowoo/dinterowoo/internal/jsonscan"
+	"github.com/dinterowoo/dinterowoo/internal/jsonscan/jsonscantest"
 )
 
-// sameAsEncodingJSON checks the fast decoder against encoding/json (with
-// the types' own UnmarshalJSON) on b: whatever the fast path accepts,
-// encoding/json accepts too, with a deeply equal result; whatever it does
-// not, it gives up with jsonscan.ErrSlowPath (and jsonscan.Decode asks encoding/json).
-func sameAsEncodingJSON[T any](t *testing.T, b []byte, fast func(*jsonscan.Scanner, *T) error) {
-	t.Helper()
-	var want T
-	werr := json.Unmarshal(b, &want)
-	s := jsonscan.New(b)
-	var got T
-	ferr := fast(s, &got)
-	if ferr == nil {
-		ferr = s.End()
-	}
-	if ferr != nil {
-		if !errors.Is(ferr, jsonscan.ErrSlowPath) {
-			t.Fatalf("the fast decoder failed with %v, not jsonscan.ErrSlowPath", ferr)
-		}
-		return
-	}
-	if werr != nil {
-		t.Fatalf("the fast decoder accepted what encoding/json refuses (%v): %q", werr, b)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("the decoders differ on %q:\nfast:          %+v\nencoding/json: %+v", b, got, want)
-	}
-	// jsonscan.Decode gives the same, fast or slow.
-	var body T
-	if err := jsonscan.Decode(b, &body, fast); err != nil || !reflect.DeepEqual(body, want) {
-		t.Fatalf("decodeBody: %+v, %v", body, err)
-	}
-}
-
 func checkAllShapes(t *testing.T, b []byte) {
-	sameAsEncodingJSON(t, b, decOrder)
-	sameAsEncodingJSON(t, b, func(s *jsonscan.Scanner, v *[]*Order) error { return jsonscan.PtrSlice(s, v, decOrder) })
-	sameAsEncodingJSON(t, b, func(s *jsonscan.Scanner, v *[]*Refund) error { return jsonscan.PtrSlice(s, v, decRefund) })
-	sameAsEncodingJSON(t, b, func(s *jsonscan.Scanner, v *[]*Note) error { return jsonscan.PtrSlice(s, v, decNote) })
-	sameAsEncodingJSON(t, b, decRefund)
-	sameAsEncodingJSON(t, b, decNote)
+	jsonscantest.AgreesWithEncodingJSON(t, b, decOrder)
+	jsonscantest.AgreesWithEncodingJSON(t, b, func(s *jsonscan.Scanner, v *[]*Order) error { return jsonscan.PtrSlice(s, v, decOrder) })
+	jsonscantest.AgreesWithEncodingJSON(t, b, func(s *jsonscan.Scanner, v *[]*Refund) error { return jsonscan.PtrSlice(s, v, decRefund) })
+	jsonscantest.AgreesWithEncodingJSON(t, b, func(s *jsonscan.Scanner, v *[]*Note) error { return jsonscan.PtrSlice(s, v, decNote) })
+	jsonscantest.AgreesWithEncodingJSON(t, b, decRefund)
+	jsonscantest.AgreesWithEncodingJSON(t, b, decNote)
 }
 
 // decoderSeeds are the payloads the fast decoder must agree on: the
@@ -127,29 +90,12 @@ func FuzzFastDecoder(f *testing.F) {
 // must be read by the fast decoder too, or it would be silently empty on
 // the fast path.
 func TestFastDecoderKnowsEveryField(t *testing.T) {
-	src, err := os.ReadFile("decode.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range []struct {
-		typ any
-		fn  string
-	}{{Order{}, "decOrder"}, {LineItem{}, "decLineItem"}, {ShippingLine{}, "decShippingLine"}, {FeeLine{}, "decFeeLine"},
-		{TaxLine{}, "decTaxLine"}, {CouponLine{}, "decCouponLine"}, {OrderRefund{}, "decOrderRefund"}, {Meta{}, "decMeta"},
-		{Address{}, "decAddress"}, {Refund{}, "decRefund"}, {Note{}, "decNote"}, {Image{}, "decImage"}, {Tax{}, "decTax"}} {
-		body := regexp.MustCompile(`(?s)func ` + v.fn + `\(.*?\n}\n`).Find(src)
-		if body == nil {
-			t.Fatalf("no %s in decode.go", v.fn)
-		}
-		rt := reflect.TypeOf(v.typ)
-		for i := range rt.NumField() {
-			tag := strings.Split(rt.Field(i).Tag.Get("json"), ",")[0]
-			if tag == "-" {
-				continue
-			}
-			if !strings.Contains(string(body), `case "`+tag+`":`) {
-				t.Errorf("%s does not read %s.%s (%q)", v.fn, rt.Name(), rt.Field(i).Name, tag)
-			}
-		}
-	}
+	jsonscantest.KnowsEveryField(t, "decode.go",
+		jsonscantest.Decoder{Type: Order{}, Func: "decOrder"}, jsonscantest.Decoder{Type: LineItem{}, Func: "decLineItem"},
+		jsonscantest.Decoder{Type: ShippingLine{}, Func: "decShippingLine"}, jsonscantest.Decoder{Type: FeeLine{}, Func: "decFeeLine"},
+		jsonscantest.Decoder{Type: TaxLine{}, Func: "decTaxLine"}, jsonscantest.Decoder{Type: CouponLine{}, Func: "decCouponLine"},
+		jsonscantest.Decoder{Type: OrderRefund{}, Func: "decOrderRefund"}, jsonscantest.Decoder{Type: Meta{}, Func: "decMeta"},
+		jsonscantest.Decoder{Type: Address{}, Func: "decAddress"}, jsonscantest.Decoder{Type: Refund{}, Func: "decRefund"},
+		jsonscantest.Decoder{Type: Note{}, Func: "decNote"}, jsonscantest.Decoder{Type: Image{}, Func: "decImage"},
+		jsonscantest.Decoder{Type: Tax{}, Func: "decTax"})
 }

@@ -70,7 +70,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var s string
-	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 && printableASCII(b[1:len(b)-1]) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && plainString(b[1:len(b)-1]) {
 		s = string(b[1 : len(b)-1]) // as written: no escapes to decode
 	} else if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("woocommerce: date %s: %w", b, err)
@@ -87,11 +87,11 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// printableASCII reports whether b is printable ASCII only, which a JSON
-// string holds as it is.
-func printableASCII(b []byte) bool {
+// plainString reports whether b, between a JSON string's quotes, is the
+// string itself: printable ASCII, with no quote or escape to decode.
+func plainString(b []byte) bool {
 	for _, c := range b {
-		if c < 0x20 || c >= 0x7f {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
 			return false
 		}
 	}

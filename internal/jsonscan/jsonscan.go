@@ -80,22 +80,11 @@ func (s *Scanner) Null() (bool, error) {
 // them (ASCII case-insensitively); a key that is not plain ASCII, or that
 // comes twice (encoding/json merges the two values), takes the slow path.
 func (s *Scanner) Object(field func(key []byte) error) error {
-	if err := s.expect('{'); err != nil {
-		return err
-	}
-	if s.Peek() == '}' {
-		s.pos++
-		return nil
-	}
 	// The keys of this object so far, folded, on a stack the scanner
 	// keeps (one per nesting level would be an allocation per object).
 	mark := len(s.keys)
 	defer func() { s.keys = s.keys[:mark] }()
-	for {
-		raw, err := s.RawString()
-		if err != nil {
-			return err
-		}
+	return s.members(func(raw []byte) error {
 		key, ok := foldASCII(raw)
 		if !ok {
 			return ErrSlowPath
@@ -106,10 +95,29 @@ func (s *Scanner) Object(field func(key []byte) error) error {
 			}
 		}
 		s.keys = append(s.keys, key)
+		return field(key)
+	})
+}
+
+// members reads an object's grammar, calling member with each key as
+// written, positioned at its value, which member must consume.
+func (s *Scanner) members(member func(raw []byte) error) error {
+	if err := s.expect('{'); err != nil {
+		return err
+	}
+	if s.Peek() == '}' {
+		s.pos++
+		return nil
+	}
+	for {
+		raw, err := s.RawString()
+		if err != nil {
+			return err
+		}
 		if err := s.expect(':'); err != nil {
 			return err
 		}
-		if err := field(key); err != nil {
+		if err := member(raw); err != nil {
 			return err
 		}
 		switch s.Peek() {
@@ -408,31 +416,7 @@ func (s *Scanner) skip(depth int) error {
 	switch s.Peek() {
 	case '{':
 		// Any keys: nothing is matched against them.
-		s.pos++
-		if s.Peek() == '}' {
-			s.pos++
-			return nil
-		}
-		for {
-			if _, err := s.RawString(); err != nil {
-				return err
-			}
-			if err := s.expect(':'); err != nil {
-				return err
-			}
-			if err := s.skip(depth + 1); err != nil {
-				return err
-			}
-			switch s.Peek() {
-			case ',':
-				s.pos++
-			case '}':
-				s.pos++
-				return nil
-			default:
-				return ErrSlowPath
-			}
-		}
+		return s.members(func([]byte) error { return s.skip(depth + 1) })
 	case '[':
 		return s.Array(func() error { return s.skip(depth + 1) })
 	case '"':

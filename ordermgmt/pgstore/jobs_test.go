@@ -99,6 +99,18 @@ func (s *shop) order(t *testing.T, outcome dinterotest.Outcome) (*woocommerce.Or
 	return paidOrder(t, s.store, s.dt, s.dc, callback, outcome)
 }
 
+// paid is an order paid and shown paid: its callback's job has linked it
+// and moved it to processing, as a merchant sees it before acting on it.
+func (s *shop) paid(t *testing.T) (*woocommerce.Order, *dintero.Transaction) {
+	t.Helper()
+	o, tx := s.order(t, dinterotest.Authorized)
+	eventually(t, s.name+": the payment's callback links the order", func() bool {
+		got, _ := s.store.Order(o.ID)
+		return got.TransactionID == tx.ID && got.Status == woocommerce.StatusProcessing
+	})
+	return o, tx
+}
+
 // paidOrder seeds a pending order of two chairs and pays it with outcome,
 // with the callback URL (none if empty).
 func paidOrder(tb testing.TB, store *wctest.Server, dt *dinterotest.Server, dc *dintero.Client, callback string, outcome dinterotest.Outcome) (*woocommerce.Order, *dintero.Transaction) {
@@ -195,11 +207,7 @@ func TestJobsOutlastAnOutage(t *testing.T) {
 	s := newShop(t, "shop", pool, jobs)
 	startJobs(t, jobs)
 	ctx := context.Background()
-	o, tx := s.order(t, dinterotest.Authorized)
-	eventually(t, "the payment's callback links the order", func() bool {
-		got, _ := s.store.Order(o.ID)
-		return got.TransactionID == tx.ID && got.Status == woocommerce.StatusProcessing
-	})
+	o, tx := s.paid(t)
 
 	s.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: http.StatusServiceUnavailable})
 	if _, _, err := s.wc.Orders.SetStatus(ctx, o.ID, woocommerce.StatusCompleted); err != nil {
@@ -327,16 +335,10 @@ func TestJobsServeTwoStores(t *testing.T) {
 	jobs := fastJobs(t, pool)
 	a, b := newShop(t, "shop-a", pool, jobs), newShop(t, "shop-b", pool, jobs)
 	startJobs(t, jobs)
-	oa, txa := a.order(t, dinterotest.Authorized)
-	ob, txb := b.order(t, dinterotest.Authorized)
+	oa, txa := a.paid(t)
+	ob, txb := b.paid(t)
 	if oa.ID != ob.ID {
 		t.Fatalf("the stores' first orders are %d and %d: the test wants the same id", oa.ID, ob.ID)
-	}
-	for _, s := range []*shop{a, b} {
-		eventually(t, s.name+" links its order", func() bool {
-			got, _ := s.store.Order(oa.ID)
-			return got.TransactionID != "" && got.Status == woocommerce.StatusProcessing
-		})
 	}
 	if err := a.store.SetStatus(oa.ID, woocommerce.StatusCompleted); err != nil {
 		t.Fatal(err)
@@ -381,14 +383,8 @@ func TestPollerFeedsJobsAndMovesOn(t *testing.T) {
 	s := newShop(t, "shop", pool, jobs)
 	startJobs(t, jobs)
 	ctx := context.Background()
-	stuck, _ := s.order(t, dinterotest.Authorized)
-	fine, fineTx := s.order(t, dinterotest.Authorized)
-	for _, o := range []*woocommerce.Order{stuck, fine} {
-		eventually(t, "linked", func() bool {
-			got, _ := s.store.Order(o.ID)
-			return got.TransactionID != "" && got.Status == woocommerce.StatusProcessing
-		})
-	}
+	stuck, _ := s.paid(t)
+	fine, fineTx := s.paid(t)
 	// The stuck order's lock is held elsewhere for the whole test: its
 	// job times out every time.
 	holder, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop"))
@@ -455,11 +451,7 @@ func TestJobsStopGracefully(t *testing.T) {
 	if err := jobs.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	o, tx := s.order(t, dinterotest.Authorized)
-	eventually(t, "paid", func() bool {
-		got, _ := s.store.Order(o.ID)
-		return got.TransactionID == tx.ID && got.Status == woocommerce.StatusProcessing
-	})
+	o, tx := s.paid(t)
 	s.dt.InjectFault(dinterotest.RouteCapture, dinterotest.Fault{Latency: time.Second, Times: 1})
 	if err := s.store.SetStatus(o.ID, woocommerce.StatusCompleted); err != nil {
 		t.Fatal(err)
@@ -495,11 +487,7 @@ func TestFailingOrderHasOneRetryChain(t *testing.T) {
 	}
 	s := newShop(t, "shop", pool, jobs)
 	startJobs(t, jobs)
-	o, _ := s.order(t, dinterotest.Authorized)
-	eventually(t, "paid", func() bool {
-		got, _ := s.store.Order(o.ID)
-		return got.TransactionID != "" && got.Status == woocommerce.StatusProcessing
-	})
+	o, _ := s.paid(t)
 	s.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: http.StatusServiceUnavailable})
 	q := jobs.Queue("shop")
 	ctx := context.Background()
