@@ -191,6 +191,10 @@ var orderFields = []string{"id", "number", "status", "currency", "total", "total
 	"payment_method", "transaction_id", "meta_data", "line_items", "shipping_lines", "fee_lines", "tax_lines",
 	"refunds", "date_modified_gmt", "date_paid_gmt"}
 
+// updateFields are what the engine reads of an order update's answer: the
+// status it ended with and the meta a rival worker may have written.
+var updateFields = []string{"id", "status", "meta_data"}
+
 // read loads the state of an order: the order, its refund records (only
 // read when the order has refunds) and its transaction.
 func (e *Engine) read(ctx context.Context, orderID int64) (State, error) {
@@ -365,6 +369,7 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 			return nil, nil
 		}
 		upd.MetaData = append(upd.MetaData, inflight.meta()...)
+		upd.Fields = updateFields
 		got, _, err := e.wc.Orders.Update(ctx, o.ID, &upd)
 		if err == nil {
 			newKeys, pendingMeta = nil, nil

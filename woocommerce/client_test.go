@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -213,6 +214,27 @@ func TestOrdersUpdateAndStatus(t *testing.T) {
 	}
 	if _, _, err := c.Orders.SetStatus(context.Background(), 42, ""); !errors.Is(err, ErrInvalidRequest) {
 		t.Errorf("empty status: %v", err)
+	}
+}
+
+func TestOrdersUpdateFieldsGoInTheQuery(t *testing.T) {
+	t.Parallel()
+	c, mt := newMockClient(t)
+	mt.RegisterResponder("PUT", `=~^`+regexp.QuoteMeta(apiBase)+`orders/42\?`, func(r *http.Request) (*http.Response, error) {
+		if got := r.URL.Query().Get("_fields"); got != "id,status,meta_data" {
+			t.Errorf("_fields = %q", got)
+		}
+		if b := bodyOf(t, r); len(b) != 1 || b["status"] != "completed" {
+			t.Errorf("body = %v", b)
+		}
+		return respond(200, `{"id":42,"status":"completed","meta_data":[{"id":7,"key":"k","value":"v"}],"_links":{}}`)(r)
+	})
+	o, _, err := c.Orders.Update(context.Background(), 42, &OrderUpdate{Status: StatusCompleted, Fields: []string{"id", "status", "meta_data"}})
+	if err != nil || o.ID != 42 || o.Status != StatusCompleted || len(o.MetaData) != 1 || o.MetaData[0].Key != "k" {
+		t.Fatalf("order %+v err %v", o, err)
+	}
+	if mt.GetTotalCallCount() != 1 {
+		t.Errorf("calls %d", mt.GetTotalCallCount())
 	}
 }
 

@@ -284,6 +284,17 @@ func TestWooCommerceConformance(t *testing.T) {
 					t.Errorf("body %s", r.body)
 				}
 			}},
+		{name: "_fields filters an update's answer too; the update is whole", source: "RAPI 928–974 (rest_post_dispatch, any method); SRV 588–595",
+			method: "PUT", path: "wp-json/wc/v3/orders/{id}?_fields=id,status", body: `{"status":"completed","customer_note":"x"}`, status: 200,
+			check: func(t *testing.T, e *confEnv, r confResp) {
+				var got map[string]any
+				if err := json.Unmarshal([]byte(r.body), &got); err != nil || len(got) != 3 || got["status"] != "completed" || got["id"] == nil || got["_links"] == nil {
+					t.Errorf("body %s", r.body)
+				}
+				if o, ok := e.s.Order(e.order); !ok || o.CustomerNote != "x" {
+					t.Errorf("update not applied whole: %+v", o)
+				}
+			}},
 
 		// Orders: updates.
 		{name: "status change writes the transition note", source: "ORD 427–505, 459", method: "PUT",

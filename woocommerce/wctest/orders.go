@@ -400,6 +400,9 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *request) {
 	}
 	s.applyUpdate(o, u)
 	out := s.renderOrder(o, s.dp(r))
+	linksOf := out["_links"]
+	out = filterFields(out, fields(r)) // rest_post_dispatch filters every method's answer
+	out["_links"] = linksOf
 	id := o.id
 	s.mu.Unlock()
 	s.fireWebhooks("order.updated", id)
