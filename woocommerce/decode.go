@@ -18,6 +18,8 @@ type (
 	ordersBody  struct{ out *[]*Order }
 	refundsBody struct{ out *[]*Refund }
 	notesBody   struct{ out *[]*Note }
+	noteBody    struct{ out *Note }
+	refundBody  struct{ out *Refund }
 )
 
 func (b orderBody) DecodeBody(body []byte) error { return jsonscan.Decode(body, b.out, decOrder) }
@@ -27,6 +29,8 @@ func (b ordersBody) DecodeBody(body []byte) error {
 func (b refundsBody) DecodeBody(body []byte) error {
 	return jsonscan.Decode(body, b.out, func(s *jsonscan.Scanner, v *[]*Refund) error { return jsonscan.PtrSlice(s, v, decRefund) })
 }
+func (b refundBody) DecodeBody(body []byte) error { return jsonscan.Decode(body, b.out, decRefund) }
+func (b noteBody) DecodeBody(body []byte) error   { return jsonscan.Decode(body, b.out, decNote) }
 func (b notesBody) DecodeBody(body []byte) error {
 	return jsonscan.Decode(body, b.out, func(s *jsonscan.Scanner, v *[]*Note) error { return jsonscan.PtrSlice(s, v, decNote) })
 }

@@ -65,7 +65,7 @@ func (s *NotesService) Create(ctx context.Context, orderID int64, req *NoteReque
 		return nil, nil, invalid(op, "empty note")
 	}
 	n := new(Note)
-	resp, err := s.c.do(ctx, call{op: op, method: http.MethodPost, route: notesRoute(orderID), body: req}, n)
+	resp, err := s.c.do(ctx, call{op: op, method: http.MethodPost, route: notesRoute(orderID), body: req}, noteBody{n})
 	if err != nil {
 		return nil, resp, err
 	}

@@ -148,7 +148,7 @@ func (s *RefundsService) Create(ctx context.Context, orderID int64, req *RefundR
 		}
 	}
 	r := new(Refund)
-	resp, err := s.c.do(ctx, call{op: op, method: http.MethodPost, route: refundsRoute(orderID), body: w, movesMoney: true}, r)
+	resp, err := s.c.do(ctx, call{op: op, method: http.MethodPost, route: refundsRoute(orderID), body: w, movesMoney: true}, refundBody{r})
 	if err != nil {
 		return nil, resp, err
 	}
@@ -198,7 +198,7 @@ func (s *RefundsService) Get(ctx context.Context, orderID, refundID int64) (*Ref
 		return nil, nil, invalid(op, "order id %d, refund id %d", orderID, refundID)
 	}
 	r := new(Refund)
-	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, route: refundsRoute(orderID) + "/" + strconv.FormatInt(refundID, 10)}, r)
+	resp, err := s.c.do(ctx, call{op: op, method: http.MethodGet, route: refundsRoute(orderID) + "/" + strconv.FormatInt(refundID, 10)}, refundBody{r})
 	if err != nil {
 		return nil, resp, err
 	}
