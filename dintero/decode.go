@@ -10,9 +10,10 @@ import (
 
 // The fast decoder of transactions: the fields the engine reads on every
 // call (status, amounts, items, events) decoded from the bytes without
-// reflection (internal/jsonscan). Fields that are maps or rare structs
-// (metadata, card, the session, addresses) go to encoding/json one value
-// at a time, which gives them exactly what decoding them in place would.
+// reflection (internal/jsonscan), maps too (metadata, request headers).
+// Rare structs (card, the session, addresses) go to encoding/json one
+// value at a time, which gives them exactly what decoding them in place
+// would.
 // FuzzFastTransactionDecoder holds the whole to encoding/json's result;
 // anything out of the ordinary sends the whole body to encoding/json.
 
@@ -93,7 +94,7 @@ func decItem(s *jsonscan.Scanner, it *Item) error {
 		case "discount_lines":
 			return decValue(s, &it.Discounts)
 		case "metadata":
-			return decValue(s, &it.Metadata)
+			return jsonscan.AnyMap(s, (*map[string]any)(&it.Metadata))
 		}
 		return s.Skip()
 	})
@@ -127,13 +128,55 @@ func decEvent(s *jsonscan.Scanner, e *TransactionEvent) error {
 		case "error":
 			return decValue(s, &e.Error)
 		case "metadata":
-			return decValue(s, &e.Metadata)
+			return jsonscan.AnyMap(s, (*map[string]any)(&e.Metadata))
 		case "request_headers":
-			return decValue(s, &e.RequestHeaders)
+			return jsonscan.StringMap(s, &e.RequestHeaders)
 		case "calculated_vat_amount":
 			return decNumber(s, &e.CalculatedVATAmount)
 		case "correction":
-			return decValue(s, &e.Correction)
+			return jsonscan.AnyMap(s, &e.Correction)
+		}
+		return s.Skip()
+	})
+}
+
+// decShippingOption decodes as encoding/json decodes into a pointer: null
+// makes it nil, an object fills the struct (made when nil).
+func decShippingOption(s *jsonscan.Scanner, v **ShippingOption) error {
+	if null, err := s.Null(); null || err != nil {
+		if null {
+			*v = nil
+		}
+		return err
+	}
+	if *v == nil {
+		*v = new(ShippingOption)
+	}
+	o := *v
+	return s.Object(func(key []byte) error {
+		switch string(key) {
+		case "id":
+			return jsonscan.String(s, &o.ID)
+		case "line_id":
+			return jsonscan.String(s, &o.LineID)
+		case "amount":
+			return jsonscan.Int(s, &o.Amount)
+		case "vat_amount":
+			return jsonscan.Int(s, &o.VATAmount)
+		case "vat":
+			return decNumber(s, &o.VAT)
+		case "title":
+			return jsonscan.String(s, &o.Title)
+		case "description":
+			return jsonscan.String(s, &o.Description)
+		case "operator":
+			return jsonscan.String(s, &o.Operator)
+		case "delivery_method":
+			return jsonscan.String(s, &o.DeliveryMethod)
+		case "operator_product_id":
+			return jsonscan.String(s, &o.OperatorProductID)
+		case "pick_up_address":
+			return decValue(s, &o.PickUpAddress)
 		}
 		return s.Skip()
 	})
@@ -171,7 +214,7 @@ func decTransaction(s *jsonscan.Scanner, t *Transaction) error {
 		case "customer":
 			return decValue(s, &t.Customer)
 		case "shipping_option":
-			return decValue(s, &t.ShippingOption)
+			return decShippingOption(s, &t.ShippingOption)
 		case "shipping_address":
 			return decValue(s, &t.ShippingAddress)
 		case "billing_address":
@@ -181,7 +224,7 @@ func decTransaction(s *jsonscan.Scanner, t *Transaction) error {
 		case "settlement_status":
 			return jsonscan.String(s, &t.SettlementStatus)
 		case "metadata":
-			return decValue(s, &t.Metadata)
+			return jsonscan.AnyMap(s, (*map[string]any)(&t.Metadata))
 		case "payment_operation":
 			return jsonscan.String(s, &t.PaymentOperation)
 		case "customer_ip":
@@ -199,7 +242,7 @@ func decTransaction(s *jsonscan.Scanner, t *Transaction) error {
 		case "url":
 			return decValue(s, &t.URL)
 		case "initiating_system_request_headers":
-			return decValue(s, &t.InitiatingSystemRequestHeaders)
+			return jsonscan.StringMap(s, &t.InitiatingSystemRequestHeaders)
 		case "session":
 			return decValue(s, &t.Session)
 		}

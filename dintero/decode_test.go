@@ -41,6 +41,10 @@ func transactionSeeds(t testing.TB) [][]byte {
 		`{"created_at":null,"metadata":{"a":1},"card":null,"session":{"id":"s"},"url":{"callback_url":"x"},"customer":null}`,
 		`{"id":"T1","id":"T2"}`, `{"amount":1.5}`, `{"items":[{"quantity":"1e2"}]}`, `{"Status":"CAPTURED"}`, `[null]`, `null`,
 		`{"events":[{"error":{"code":"E","type":["a"]},"correction":{"amount":5},"request_headers":{"user-agent":"x"}}]}`,
+		`{"shipping_option":{"id":"flat_rate:1","line_id":"shipping_method_1","amount":9900,"vat_amount":1980,"vat":25,"title":"Posten","operator":"Posten","delivery_method":"pick_up","operator_product_id":"3067","pick_up_address":{"first_name":"Ola","postal_code":"0150","country":"NO"}}}`,
+		`{"shipping_option":null}`, `{"shipping_option":{"amount":"1"}}`, `{"shipping_option":{"vat":null,"pick_up_address":null}}`,
+		`{"metadata":{"ext_a":{"b":[1,2.5,"x",null,true]},"ext_a":"again"},"initiating_system_request_headers":{"user-agent":"u","user-agent":"v"}}`,
+		`{"metadata":null,"initiating_system_request_headers":{"x":1}}`,
 	} {
 		seeds = append(seeds, []byte(s))
 	}
@@ -72,12 +76,13 @@ func TestFastTransactionDecoderAgreesOnSeeds(t *testing.T) {
 	}
 }
 
-// TestFastDecoderKnowsEveryField: a field added to Transaction, Item or
-// TransactionEvent must be read by the fast decoder too, or it would be
-// silently empty on the fast path.
+// TestFastDecoderKnowsEveryField: a field added to Transaction, Item,
+// TransactionEvent or ShippingOption must be read by the fast decoder too,
+// or it would be silently empty on the fast path.
 func TestFastDecoderKnowsEveryField(t *testing.T) {
 	jsonscantest.KnowsEveryField(t, "decode.go", jsonscantest.Decoder{Type: Transaction{}, Func: "decTransaction"},
-		jsonscantest.Decoder{Type: Item{}, Func: "decItem"}, jsonscantest.Decoder{Type: TransactionEvent{}, Func: "decEvent"})
+		jsonscantest.Decoder{Type: Item{}, Func: "decItem"}, jsonscantest.Decoder{Type: TransactionEvent{}, Func: "decEvent"},
+		jsonscantest.Decoder{Type: ShippingOption{}, Func: "decShippingOption"})
 }
 
 // FuzzFastTransactionDecoder: on any input, the fast decoder gives up or

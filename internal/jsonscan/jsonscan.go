@@ -234,6 +234,11 @@ func (s *Scanner) Str() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return s.text(raw)
+}
+
+// text is the value of a string given as written between its quotes.
+func (s *Scanner) text(raw []byte) (string, error) {
 	escaped := false
 	for _, c := range raw {
 		if c == '\\' || c >= utf8.RuneSelf {
@@ -609,4 +614,111 @@ func Struct[T any](s *Scanner, v *T, fields func(*Scanner, *T, []byte) error) er
 		return err
 	}
 	return s.Object(func(key []byte) error { return fields(s, v, key) })
+}
+
+// StringMap decodes an object of strings as encoding/json decodes a
+// map[string]string: null makes the map nil, and an object adds to the map
+// (made when nil), a repeated key's last value winning. Keys are exact, not
+// folded. A value that is not a string takes the slow path.
+func StringMap(s *Scanner, v *map[string]string) error {
+	if null, err := s.Null(); null || err != nil {
+		if null {
+			*v = nil
+		}
+		return err
+	}
+	if s.Peek() != '{' {
+		return ErrSlowPath
+	}
+	if *v == nil {
+		*v = map[string]string{}
+	}
+	m := *v
+	return s.members(func(raw []byte) error {
+		k, err := s.text(raw)
+		if err != nil {
+			return err
+		}
+		if s.Peek() != '"' {
+			return ErrSlowPath
+		}
+		m[k], err = s.Str()
+		return err
+	})
+}
+
+// AnyMap decodes an object as encoding/json decodes a map[string]any: null
+// makes the map nil, and an object adds to the map (made when nil), a
+// repeated key's last value winning; the values are read as Any reads them.
+func AnyMap(s *Scanner, v *map[string]any) error {
+	if null, err := s.Null(); null || err != nil {
+		if null {
+			*v = nil
+		}
+		return err
+	}
+	if s.Peek() != '{' {
+		return ErrSlowPath
+	}
+	if *v == nil {
+		*v = map[string]any{}
+	}
+	return s.anyMembers(*v, 1)
+}
+
+// Any decodes a value as encoding/json decodes one into an empty interface:
+// objects as map[string]any, arrays as []any, numbers as float64, strings,
+// booleans and nil. A number float64 cannot hold takes the slow path, where
+// encoding/json reports it.
+func Any(s *Scanner) (any, error) { return s.anyValue(0) }
+
+func (s *Scanner) anyValue(depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, ErrSlowPath
+	}
+	switch s.Peek() {
+	case '{':
+		m := map[string]any{}
+		return m, s.anyMembers(m, depth+1)
+	case '[':
+		a := []any{}
+		err := s.Array(func() error {
+			x, err := s.anyValue(depth + 1)
+			a = append(a, x)
+			return err
+		})
+		return a, err
+	case '"':
+		return s.Str()
+	case 't', 'f':
+		return s.Bool()
+	case 'n':
+		ok, err := s.Null()
+		if err == nil && !ok {
+			err = ErrSlowPath
+		}
+		return nil, err
+	default:
+		num, err := s.Number()
+		if err != nil {
+			return nil, err
+		}
+		f, err := strconv.ParseFloat(string(num), 64)
+		if err != nil {
+			return nil, ErrSlowPath
+		}
+		return f, nil
+	}
+}
+
+// anyMembers reads an object's members into m.
+func (s *Scanner) anyMembers(m map[string]any, depth int) error {
+	return s.members(func(raw []byte) error {
+		k, err := s.text(raw)
+		if err != nil {
+			return err
+		}
+		m[k], err = s.anyValue(depth)
+		return err
+	})
 }
