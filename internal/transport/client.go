@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -42,6 +44,10 @@ type Client struct {
 	policy  RetryPolicy
 	log     *slog.Logger
 	maxBody int64
+	// bufs are scratch for reading bodies; what a call keeps is copied
+	// out at its exact size, so a body costs one allocation, not the
+	// half-dozen of growing a slice to fit.
+	bufs sync.Pool
 }
 
 // Request is one API call.
@@ -186,7 +192,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != "" {
 		return nil, fail(redirectError(resp))
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	data, err := c.readBody(resp.Body)
 	if err == nil && int64(len(data)) > c.maxBody {
 		err = fmt.Errorf("response body larger than %d bytes", c.maxBody)
 	}
@@ -201,6 +207,27 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		slog.Int("status", resp.StatusCode), slog.Int("attempts", st.attempts),
 		slog.Duration("duration", time.Since(start)))
 	return &Response{HTTP: resp, Body: data, Attempts: st.attempts, OutcomeUnknown: st.outcomeUnknown}, nil
+}
+
+// maxPooledBuffer is the largest scratch buffer kept for the next body: a
+// rare huge answer should not stay in memory for ever.
+const maxPooledBuffer = 1 << 20
+
+// readBody reads body to its end (so the connection is reused), at most
+// maxBody+1 bytes, and returns a copy of exactly what it read.
+func (c *Client) readBody(body io.Reader) ([]byte, error) {
+	buf, _ := c.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			c.bufs.Put(buf)
+		}
+	}()
+	_, err := buf.ReadFrom(io.LimitReader(body, c.maxBody+1))
+	return bytes.Clone(buf.Bytes()), err
 }
 
 // checkRetry decides whether to send the request again. It runs after
@@ -291,6 +318,9 @@ func SafePath(u *url.URL) string {
 	p := u.EscapedPath()
 	if p == "" {
 		p = "/"
+	}
+	if !strings.Contains(u.RawQuery, "rest_route") {
+		return p // spares parsing every query string
 	}
 	if route := u.Query().Get("rest_route"); route != "" {
 		p += "?rest_route=" + route
