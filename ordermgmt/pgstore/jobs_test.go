@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -488,6 +489,7 @@ func TestFailingOrderHasOneRetryChain(t *testing.T) {
 	s := newShop(t, "shop", pool, jobs)
 	startJobs(t, jobs)
 	o, _ := s.paid(t)
+	s.settled(t, pool, o.ID)
 	s.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: http.StatusServiceUnavailable})
 	q := jobs.Queue("shop")
 	ctx := context.Background()
@@ -524,6 +526,66 @@ func TestFailingOrderHasOneRetryChain(t *testing.T) {
 	if chains != 1 {
 		t.Errorf("%d retry chains, want 1\n%s", chains, jobRows(t, pool))
 	}
+}
+
+// settled waits until the store has sent its webhooks and no job of the
+// order is waiting or running: what paying an order set off is over.
+func (s *shop) settled(t *testing.T, pool *pgxpool.Pool, orderID int64) {
+	t.Helper()
+	s.store.WaitWebhooks()
+	eventually(t, "the order's jobs are done", func() bool {
+		var n int
+		if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM river_job WHERE kind = $1 AND (args->>'order_id')::bigint = $2 AND state NOT IN ('completed', 'cancelled', 'discarded')",
+			pgstore.JobKind, orderID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 0
+	}, func() string { return jobRows(t, pool) })
+}
+
+// TestChangeDuringAFailingRunLeavesOneRetryChain: a change that comes
+// while the order's job runs gets a job of its own, behind it (the next
+// round); when both fail, the order is left with one retry chain, not two.
+// CI found two, from a webhook that came late under load.
+func TestChangeDuringAFailingRunLeavesOneRetryChain(t *testing.T) {
+	pool := migrated(t)
+	jobs, err := pgstore.NewJobs(pool, pgstore.JobsConfig{Workers: 4, PollInterval: 50 * time.Millisecond,
+		Backoff: func(int) time.Duration { return time.Hour }, JobTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newShop(t, "shop", pool, jobs)
+	startJobs(t, jobs)
+	o, _ := s.paid(t)
+	s.settled(t, pool, o.ID)
+	s.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: http.StatusServiceUnavailable})
+	ctx := context.Background()
+	orderJobs := func(state string) int {
+		var n int
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE (args->>'order_id')::bigint = $1 AND args->>'transaction_id' IS NULL AND state = $2::river_job_state",
+			o.ID, state).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// The order's jobs run and wait: another holder has its lock.
+	holder, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop"))
+	_, unlock, err := holder.Lock(ctx, "order:"+strconv.FormatInt(o.ID, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := jobs.Queue("shop")
+	for want := 1; want <= 2; want++ {
+		if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: o.ID}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, fmt.Sprintf("%d of the order's jobs running", want), func() bool { return orderJobs("running") == want },
+			func() string { return jobRows(t, pool) })
+	}
+	unlock()
+	eventually(t, "both fail; one waits for its retry, the other gives way to it", func() bool {
+		return orderJobs("retryable") == 1 && orderJobs("cancelled") == 1 && orderJobs("running") == 0
+	}, func() string { return jobRows(t, pool) })
 }
 
 // TestJobsBeyondTheRounds: when every round of an order's jobs counts as
