@@ -33,6 +33,9 @@ type Scanner struct {
 	pos  int
 	buf  []byte   // scratch for unescaping strings
 	keys [][]byte // the keys of the objects being read (see Object)
+	// depth is how deep in arrays and objects the scanner is, counted
+	// from the top of the document as encoding/json counts it.
+	depth int
 }
 
 func (s *Scanner) ws() {
@@ -82,22 +85,47 @@ func (s *Scanner) Null() (bool, error) {
 func (s *Scanner) Object(field func(key []byte) error) error {
 	// The keys of this object so far, folded, on a stack the scanner
 	// keeps (one per nesting level would be an allocation per object).
+	// Past scanKeys keys a set takes over from the scan, so that an
+	// object of many keys costs time in proportion to them, not to their
+	// square (a hostile body could otherwise hold a CPU for minutes).
 	mark := len(s.keys)
 	defer func() { s.keys = s.keys[:mark] }()
+	var seen map[string]struct{}
 	return s.members(func(raw []byte) error {
 		key, ok := foldASCII(raw)
 		if !ok {
 			return ErrSlowPath
 		}
-		for _, k := range s.keys[mark:] {
-			if string(k) == string(key) {
+		switch {
+		case seen != nil:
+			if _, dup := seen[string(key)]; dup {
 				return ErrSlowPath
 			}
+			seen[string(key)] = struct{}{}
+		case len(s.keys)-mark < scanKeys:
+			for _, k := range s.keys[mark:] {
+				if string(k) == string(key) {
+					return ErrSlowPath
+				}
+			}
+			s.keys = append(s.keys, key)
+		default:
+			seen = make(map[string]struct{}, 2*scanKeys)
+			for _, k := range s.keys[mark:] {
+				seen[string(k)] = struct{}{}
+			}
+			if _, dup := seen[string(key)]; dup {
+				return ErrSlowPath
+			}
+			seen[string(key)] = struct{}{}
 		}
-		s.keys = append(s.keys, key)
 		return field(key)
 	})
 }
+
+// scanKeys is how many keys of one object are checked for repeats by
+// scanning; a WooCommerce order has about 60.
+const scanKeys = 96
 
 // members reads an object's grammar, calling member with each key as
 // written, positioned at its value, which member must consume.
@@ -105,6 +133,10 @@ func (s *Scanner) members(member func(raw []byte) error) error {
 	if err := s.expect('{'); err != nil {
 		return err
 	}
+	if s.depth++; s.depth >= maxDepth {
+		return ErrSlowPath
+	}
+	defer func() { s.depth-- }()
 	if s.Peek() == '}' {
 		s.pos++
 		return nil
@@ -137,6 +169,10 @@ func (s *Scanner) Array(elem func() error) error {
 	if err := s.expect('['); err != nil {
 		return err
 	}
+	if s.depth++; s.depth >= maxDepth {
+		return ErrSlowPath
+	}
+	defer func() { s.depth-- }()
 	if s.Peek() == ']' {
 		s.pos++
 		return nil
@@ -400,30 +436,25 @@ func (s *Scanner) Bool() (bool, error) {
 func (s *Scanner) Raw() ([]byte, error) {
 	s.ws()
 	start := s.pos
-	if err := s.skip(0); err != nil {
+	if err := s.Skip(); err != nil {
 		return nil, err
 	}
 	return s.b[start:s.pos], nil
 }
 
-// maxDepth bounds nesting in skipped values, as encoding/json does (it
-// refuses more than 10,000 levels).
+// maxDepth bounds nesting in the whole document, as encoding/json does (it
+// refuses more than 10,000 levels); at the limit itself the slow path
+// decides.
 const maxDepth = 10000
 
 // Skip consumes any value, checking its grammar.
-func (s *Scanner) Skip() error { return s.skip(0) }
-
-// skip is Skip at a nesting depth.
-func (s *Scanner) skip(depth int) error {
-	if depth > maxDepth {
-		return ErrSlowPath
-	}
+func (s *Scanner) Skip() error {
 	switch s.Peek() {
 	case '{':
 		// Any keys: nothing is matched against them.
-		return s.members(func([]byte) error { return s.skip(depth + 1) })
+		return s.members(func([]byte) error { return s.Skip() })
 	case '[':
-		return s.Array(func() error { return s.skip(depth + 1) })
+		return s.Array(s.Skip)
 	case '"':
 		_, err := s.RawString()
 		return err
@@ -663,27 +694,24 @@ func AnyMap(s *Scanner, v *map[string]any) error {
 	if *v == nil {
 		*v = map[string]any{}
 	}
-	return s.anyMembers(*v, 1)
+	return s.anyMembers(*v)
 }
 
 // Any decodes a value as encoding/json decodes one into an empty interface:
 // objects as map[string]any, arrays as []any, numbers as float64, strings,
 // booleans and nil. A number float64 cannot hold takes the slow path, where
 // encoding/json reports it.
-func Any(s *Scanner) (any, error) { return s.anyValue(0) }
+func Any(s *Scanner) (any, error) { return s.anyValue() }
 
-func (s *Scanner) anyValue(depth int) (any, error) {
-	if depth > maxDepth {
-		return nil, ErrSlowPath
-	}
+func (s *Scanner) anyValue() (any, error) {
 	switch s.Peek() {
 	case '{':
 		m := map[string]any{}
-		return m, s.anyMembers(m, depth+1)
+		return m, s.anyMembers(m)
 	case '[':
 		a := []any{}
 		err := s.Array(func() error {
-			x, err := s.anyValue(depth + 1)
+			x, err := s.anyValue()
 			a = append(a, x)
 			return err
 		})
@@ -712,13 +740,13 @@ func (s *Scanner) anyValue(depth int) (any, error) {
 }
 
 // anyMembers reads an object's members into m.
-func (s *Scanner) anyMembers(m map[string]any, depth int) error {
+func (s *Scanner) anyMembers(m map[string]any) error {
 	return s.members(func(raw []byte) error {
 		k, err := s.text(raw)
 		if err != nil {
 			return err
 		}
-		m[k], err = s.anyValue(depth)
+		m[k], err = s.anyValue()
 		return err
 	})
 }
