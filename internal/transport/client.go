@@ -192,7 +192,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != "" {
 		return nil, fail(redirectError(resp))
 	}
-	data, err := c.readBody(resp.Body)
+	data, err := c.readBody(resp.Body, resp.ContentLength)
 	if err == nil && int64(len(data)) > c.maxBody {
 		err = fmt.Errorf("response body larger than %d bytes", c.maxBody)
 	}
@@ -209,25 +209,77 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	return &Response{HTTP: resp, Body: data, Attempts: st.attempts, OutcomeUnknown: st.outcomeUnknown}, nil
 }
 
-// maxPooledBuffer is the largest scratch buffer kept for the next body: a
-// rare huge answer should not stay in memory for ever.
+// maxPooledBuffer is how much of a body is read into a pooled buffer; a
+// bigger body grows a slice of its own, so that a rare huge answer neither
+// stays in memory for ever nor costs more than io.ReadAll would.
 const maxPooledBuffer = 1 << 20
 
 // readBody reads body to its end (so the connection is reused), at most
-// maxBody+1 bytes, and returns a copy of exactly what it read.
-func (c *Client) readBody(body io.Reader) ([]byte, error) {
+// maxBody+1 bytes, and returns what it read in a slice of its own: a
+// pooled buffer's bytes are copied out, never shared with a later call.
+// length is the declared Content-Length (-1 when unknown).
+func (c *Client) readBody(body io.Reader, length int64) ([]byte, error) {
+	limit := c.maxBody + 1
+	if length > maxPooledBuffer && length <= c.maxBody {
+		// Big and declared: one slice of its size (and a byte to see
+		// a body longer than declared).
+		return readInto(make([]byte, 0, length+1), io.LimitReader(body, limit), limit)
+	}
 	buf, _ := c.bufs.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
 	}
 	defer func() {
-		if buf.Cap() <= maxPooledBuffer {
+		if buf.Cap() <= 4*maxPooledBuffer {
 			buf.Reset()
 			c.bufs.Put(buf)
 		}
 	}()
-	_, err := buf.ReadFrom(io.LimitReader(body, c.maxBody+1))
-	return bytes.Clone(buf.Bytes()), err
+	if length > 0 {
+		buf.Grow(int(length) + bytes.MinRead)
+	}
+	head := min(limit, maxPooledBuffer)
+	if _, err := buf.ReadFrom(io.LimitReader(body, head)); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) < head || head == limit {
+		return bytes.Clone(buf.Bytes()), nil
+	}
+	// More than the pooled buffer takes: the rest into a slice that
+	// doubles as it fills, starting from what was read.
+	data := make([]byte, buf.Len(), 2*buf.Len())
+	copy(data, buf.Bytes())
+	return readInto(data, io.LimitReader(body, limit-int64(buf.Len())), limit)
+}
+
+// readInto appends r's bytes to data until EOF, doubling its capacity
+// (up to most bytes) when full, after a one-byte read shows there is
+// more: a body that fills data exactly costs no doubling.
+func readInto(data []byte, r io.Reader, most int64) ([]byte, error) {
+	for {
+		if len(data) == cap(data) {
+			var probe [1]byte
+			n, err := io.ReadAtLeast(r, probe[:], 1)
+			if err == io.EOF {
+				return data, nil
+			}
+			if err != nil {
+				return data, err
+			}
+			// Exactly twice: append's own growth overshoots to 2.4×.
+			grown := make([]byte, len(data), max(min(2*int64(cap(data)), most), int64(len(data))+1))
+			copy(grown, data)
+			data = append(grown, probe[:n]...)
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
+	}
 }
 
 // checkRetry decides whether to send the request again. It runs after

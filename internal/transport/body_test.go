@@ -1,0 +1,54 @@
+package transport
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"testing/iotest"
+)
+
+// TestReadBodyKeepsEachBodyItsOwn: whatever its size, declared or not, a
+// body comes back whole and in a slice no later call writes into, also
+// with 32 calls at once; a body over the limit comes back one byte longer
+// than the limit, which Do refuses.
+func TestReadBodyKeepsEachBodyItsOwn(t *testing.T) {
+	c := New(Config{MaxResponseBytes: 3 << 20})
+	sizes := []int{0, 1, 511, 512, 4096, maxPooledBuffer - 1, maxPooledBuffer, maxPooledBuffer + 1, 2 << 20, 3 << 20, 3<<20 + 1, 5 << 20}
+	body := func(i, n int) []byte { return bytes.Repeat([]byte{byte('a' + i%26)}, n) }
+	var wg sync.WaitGroup
+	for round := range 4 {
+		for i, n := range sizes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				want := body(i+round, n)
+				declared := int64(-1)
+				if (i+round)%2 == 0 {
+					declared = int64(n)
+				}
+				got, err := c.readBody(iotest.HalfReader(bytes.NewReader(want)), declared)
+				if err != nil {
+					t.Errorf("%d bytes: %v", n, err)
+					return
+				}
+				if n > int(c.maxBody) {
+					want = want[:c.maxBody+1]
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%d bytes (declared %d): got %d bytes, not the body", n, declared, len(got))
+				}
+				snapshot := bytes.Clone(got)
+				c.readBody(strings.NewReader(strings.Repeat("Z", n+1)), -1)
+				if !bytes.Equal(got, snapshot) {
+					t.Errorf("%d bytes: a later call wrote into this body", n)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if _, err := c.readBody(iotest.ErrReader(io.ErrUnexpectedEOF), -1); err != io.ErrUnexpectedEOF {
+		t.Errorf("a failed read: %v", err)
+	}
+}
