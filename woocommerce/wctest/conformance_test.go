@@ -284,6 +284,13 @@ func TestWooCommerceConformance(t *testing.T) {
 					t.Errorf("body %s", r.body)
 				}
 			}},
+		{name: "_fields reaches into an address", source: "RAPI 928–974", path: "wp-json/wc/v3/orders/{id}?_fields=billing.email,billing.nope",
+			status: 200, check: func(t *testing.T, e *confEnv, r confResp) {
+				billing, _ := jsonField(t, r.body, "billing").(map[string]any)
+				if len(billing) != 1 || billing["email"] == nil {
+					t.Errorf("billing %v in %s", billing, r.body)
+				}
+			}},
 		{name: "_fields filters an update's answer too; the update is whole", source: "RAPI 928–974 (rest_post_dispatch, any method); SRV 588–595",
 			method: "PUT", path: "wp-json/wc/v3/orders/{id}?_fields=id,status", body: `{"status":"completed","customer_note":"x"}`, status: 200,
 			check: func(t *testing.T, e *confEnv, r confResp) {

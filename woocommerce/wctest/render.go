@@ -180,6 +180,14 @@ func filterFields(v map[string]any, fields []string) map[string]any {
 		switch x := val.(type) {
 		case map[string]any:
 			out[k] = filterFields(x, paths)
+		case map[string]string: // addresses
+			kept := map[string]string{}
+			for _, p := range paths {
+				if f, ok := x[p]; ok {
+					kept[p] = f
+				}
+			}
+			out[k] = kept
 		case []map[string]any:
 			list := make([]map[string]any, len(x))
 			for i, e := range x {
