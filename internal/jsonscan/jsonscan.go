@@ -652,24 +652,7 @@ func Struct[T any](s *Scanner, v *T, fields func(*Scanner, *T, []byte) error) er
 // (made when nil), a repeated key's last value winning. Keys are exact, not
 // folded. A value that is not a string takes the slow path.
 func StringMap(s *Scanner, v *map[string]string) error {
-	if null, err := s.Null(); null || err != nil {
-		if null {
-			*v = nil
-		}
-		return err
-	}
-	if s.Peek() != '{' {
-		return ErrSlowPath
-	}
-	if *v == nil {
-		*v = map[string]string{}
-	}
-	m := *v
-	return s.members(func(raw []byte) error {
-		k, err := s.text(raw)
-		if err != nil {
-			return err
-		}
+	return mapOf(s, v, func(m map[string]string, k string) (err error) {
 		if s.Peek() != '"' {
 			return ErrSlowPath
 		}
@@ -682,6 +665,15 @@ func StringMap(s *Scanner, v *map[string]string) error {
 // makes the map nil, and an object adds to the map (made when nil), a
 // repeated key's last value winning; the values are read as Any reads them.
 func AnyMap(s *Scanner, v *map[string]any) error {
+	return mapOf(s, v, func(m map[string]any, k string) (err error) {
+		m[k], err = s.anyValue()
+		return err
+	})
+}
+
+// mapOf is the map rules StringMap and AnyMap share; value reads the value
+// of key k into m.
+func mapOf[V any](s *Scanner, v *map[string]V, value func(m map[string]V, k string) error) error {
 	if null, err := s.Null(); null || err != nil {
 		if null {
 			*v = nil
@@ -692,9 +684,16 @@ func AnyMap(s *Scanner, v *map[string]any) error {
 		return ErrSlowPath
 	}
 	if *v == nil {
-		*v = map[string]any{}
+		*v = map[string]V{}
 	}
-	return s.anyMembers(*v)
+	m := *v
+	return s.members(func(raw []byte) error {
+		k, err := s.text(raw)
+		if err != nil {
+			return err
+		}
+		return value(m, k)
+	})
 }
 
 // Any decodes a value as encoding/json decodes one into an empty interface:
@@ -706,8 +705,9 @@ func Any(s *Scanner) (any, error) { return s.anyValue() }
 func (s *Scanner) anyValue() (any, error) {
 	switch s.Peek() {
 	case '{':
-		m := map[string]any{}
-		return m, s.anyMembers(m)
+		var m map[string]any
+		err := AnyMap(s, &m)
+		return m, err
 	case '[':
 		a := []any{}
 		err := s.Array(func() error {
@@ -737,16 +737,4 @@ func (s *Scanner) anyValue() (any, error) {
 		}
 		return f, nil
 	}
-}
-
-// anyMembers reads an object's members into m.
-func (s *Scanner) anyMembers(m map[string]any) error {
-	return s.members(func(raw []byte) error {
-		k, err := s.text(raw)
-		if err != nil {
-			return err
-		}
-		m[k], err = s.anyValue()
-		return err
-	})
 }

@@ -480,17 +480,7 @@ func TestJobsStopGracefully(t *testing.T) {
 // one job retrying, however often it changes; a change brings the retry
 // forward rather than starting another chain (found by review).
 func TestFailingOrderHasOneRetryChain(t *testing.T) {
-	pool := migrated(t)
-	jobs, err := pgstore.NewJobs(pool, pgstore.JobsConfig{Workers: 4, PollInterval: 50 * time.Millisecond,
-		Backoff: func(int) time.Duration { return time.Hour }, JobTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newShop(t, "shop", pool, jobs)
-	startJobs(t, jobs)
-	o, _ := s.paid(t)
-	s.settled(t, pool, o.ID)
-	s.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: http.StatusServiceUnavailable})
+	pool, jobs, o := failingOrder(t)
 	q := jobs.Queue("shop")
 	ctx := context.Background()
 	if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: o.ID}); err != nil {
@@ -528,6 +518,24 @@ func TestFailingOrderHasOneRetryChain(t *testing.T) {
 	}
 }
 
+// failingOrder is a paid order whose jobs fail from now on (Dintero
+// cannot be read), in a shop whose failed jobs wait an hour to retry.
+func failingOrder(t *testing.T) (*pgxpool.Pool, *pgstore.Jobs, *woocommerce.Order) {
+	t.Helper()
+	pool := migrated(t)
+	jobs, err := pgstore.NewJobs(pool, pgstore.JobsConfig{Workers: 4, PollInterval: 50 * time.Millisecond,
+		Backoff: func(int) time.Duration { return time.Hour }, JobTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newShop(t, "shop", pool, jobs)
+	startJobs(t, jobs)
+	o, _ := s.paid(t)
+	s.settled(t, pool, o.ID)
+	s.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: http.StatusServiceUnavailable})
+	return pool, jobs, o
+}
+
 // settled waits until the store has sent its webhooks and no job of the
 // order is waiting or running: what paying an order set off is over.
 func (s *shop) settled(t *testing.T, pool *pgxpool.Pool, orderID int64) {
@@ -548,17 +556,7 @@ func (s *shop) settled(t *testing.T, pool *pgxpool.Pool, orderID int64) {
 // round); when both fail, the order is left with one retry chain, not two.
 // CI found two, from a webhook that came late under load.
 func TestChangeDuringAFailingRunLeavesOneRetryChain(t *testing.T) {
-	pool := migrated(t)
-	jobs, err := pgstore.NewJobs(pool, pgstore.JobsConfig{Workers: 4, PollInterval: 50 * time.Millisecond,
-		Backoff: func(int) time.Duration { return time.Hour }, JobTimeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newShop(t, "shop", pool, jobs)
-	startJobs(t, jobs)
-	o, _ := s.paid(t)
-	s.settled(t, pool, o.ID)
-	s.dt.InjectFault(dinterotest.RouteGetTransaction, dinterotest.Fault{Status: http.StatusServiceUnavailable})
+	pool, jobs, o := failingOrder(t)
 	ctx := context.Background()
 	orderJobs := func(state string) int {
 		var n int
