@@ -481,8 +481,10 @@ func (s *Scanner) End() error {
 	return nil
 }
 
-// Decode decodes body into out with fast, or, when fast gives up (or the
-// body has more after the value), with encoding/json.
+// Decode decodes body with fast, or, when fast gives up (or the body has
+// more after the value), with encoding/json. Either way the value is
+// decoded afresh and replaces *out only when decoding succeeds: out is
+// never merged into, and never left half-filled.
 func Decode[T any](body []byte, out *T, fast func(*Scanner, *T) error) error {
 	s := New(body)
 	var v T
@@ -490,7 +492,12 @@ func Decode[T any](body []byte, out *T, fast func(*Scanner, *T) error) error {
 		*out = v
 		return nil
 	}
-	return json.Unmarshal(body, out)
+	var w T
+	if err := json.Unmarshal(body, &w); err != nil {
+		return err
+	}
+	*out = w
+	return nil
 }
 
 // String decodes a string field: null leaves it as it is.
@@ -577,7 +584,9 @@ func ParseDecimal(b []byte) (decimal.Decimal, error) {
 	if point {
 		numLen--
 	}
-	if digits == 0 || point && frac == 0 || numLen > 18 {
+	if digits == 0 || point && frac == 0 || numLen > 18 || frac > decimal.MaxDecodeExponent {
+		// NewFromString says what is wrong, and a program that lowered
+		// MaxDecodeExponent gets its limit kept.
 		return decimal.NewFromString(string(b))
 	}
 	if neg {

@@ -83,3 +83,35 @@ func TestDepthCountsFromTheTop(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeReplacesOnlyOnSuccess: on either path the value is decoded
+// afresh; out is replaced when decoding succeeds and left as it was when
+// it fails (encoding/json alone would merge, and leave half a value).
+func TestDecodeReplacesOnlyOnSuccess(t *testing.T) {
+	type pair struct {
+		A string `json:"a"`
+		B string `json:"b"`
+	}
+	slow := func(*Scanner, *pair) error { return ErrSlowPath }
+	fast := func(s *Scanner, p *pair) error {
+		return s.Object(func(key []byte) error {
+			switch string(key) {
+			case "a":
+				return String(s, &p.A)
+			case "b":
+				return String(s, &p.B)
+			}
+			return s.Skip()
+		})
+	}
+	for name, f := range map[string]func(*Scanner, *pair) error{"fast": fast, "slow": slow} {
+		out := pair{A: "old", B: "old"}
+		if err := Decode([]byte(`{"a":"new"}`), &out, f); err != nil || out != (pair{A: "new"}) {
+			t.Errorf("%s: %+v %v, want only the new value", name, out, err)
+		}
+		out = pair{A: "old", B: "old"}
+		if err := Decode([]byte(`{"a":"new","b":1}`), &out, f); err == nil || out != (pair{A: "old", B: "old"}) {
+			t.Errorf("%s: %+v %v, want an error and out untouched", name, out, err)
+		}
+	}
+}
