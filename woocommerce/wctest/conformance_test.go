@@ -277,10 +277,24 @@ func TestWooCommerceConformance(t *testing.T) {
 					t.Errorf("item %v", item)
 				}
 			}},
-		{name: "_fields on one order keeps _links", source: "SRV 523, 588–595", path: "wp-json/wc/v3/orders/{id}?_fields=status,line_items.name",
-			status: 200, check: func(t *testing.T, e *confEnv, r confResp) {
-				if jsonField(t, r.body, "id") != nil || jsonField(t, r.body, "_links") == nil || jsonField(t, r.body, "line_items.0.name") != "Chair" ||
-					jsonField(t, r.body, "line_items.0.total") != nil {
+		{name: "_fields on one order keeps _links; a path into a list keeps no item", source: "SRV 523, 588–595; RAPI _rest_array_intersect_key_recursive",
+			path: "wp-json/wc/v3/orders/{id}?_fields=status,line_items.name", status: 200, check: func(t *testing.T, e *confEnv, r confResp) {
+				items, isList := jsonField(t, r.body, "line_items").([]any)
+				if jsonField(t, r.body, "id") != nil || jsonField(t, r.body, "_links") == nil || !isList || len(items) != 0 {
+					t.Errorf("body %s", r.body)
+				}
+			}},
+		{name: "_fields reaches a list's item by its index", source: "RAPI _rest_array_intersect_key_recursive",
+			path: "wp-json/wc/v3/orders/{id}?_fields=line_items.0.name", status: 200, check: func(t *testing.T, e *confEnv, r confResp) {
+				items, _ := jsonField(t, r.body, "line_items").([]any)
+				first, _ := jsonField(t, r.body, "line_items.0").(map[string]any)
+				if len(items) != 1 || len(first) != 1 || first["name"] != "Chair" {
+					t.Errorf("body %s", r.body)
+				}
+			}},
+		{name: "_fields stops at a path under a key already taken whole", source: "RAPI rest_filter_response_fields (break 2)",
+			path: "wp-json/wc/v3/orders/{id}?_fields=billing,billing.email,status", status: 200, check: func(t *testing.T, e *confEnv, r confResp) {
+				if jsonField(t, r.body, "billing.first_name") == nil || jsonField(t, r.body, "status") != nil {
 					t.Errorf("body %s", r.body)
 				}
 			}},

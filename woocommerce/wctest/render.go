@@ -152,51 +152,94 @@ func (s *Server) renderOrder(o *order, dp int32) map[string]any {
 	}
 }
 
-// filterFields applies _fields as rest_filter_response_fields does: only
-// the requested keys survive (dot paths reach into objects and lists), and
-// id is not forced in (RAPI 928–974).
+// filterFields applies _fields as rest_filter_response_fields does (RAPI
+// 928–974): the paths become a tree of keys (a path under one already
+// taken whole ends the list), and each level keeps only its keys
+// (_rest_array_intersect_key_recursive). id is not forced in. A list
+// inside an object is a PHP array keyed 0, 1, …: "line_items.name" keeps
+// none of its items (the list comes back empty), "line_items.0.name" the
+// first item's name.
 func filterFields(v map[string]any, fields []string) map[string]any {
 	if len(fields) == 0 {
 		return v
 	}
-	whole, nested := map[string]bool{}, map[string][]string{}
+	tree := map[string]any{}
+paths:
 	for _, f := range fields {
-		if top, rest, ok := strings.Cut(f, "."); ok {
-			nested[top] = append(nested[top], rest)
-		} else {
-			whole[f] = true
-		}
-	}
-	out := map[string]any{}
-	for k, val := range v {
-		if whole[k] {
-			out[k] = val
-			continue
-		}
-		paths := nested[k]
-		if len(paths) == 0 {
-			continue
-		}
-		switch x := val.(type) {
-		case map[string]any:
-			out[k] = filterFields(x, paths)
-		case map[string]string: // addresses
-			kept := map[string]string{}
-			for _, p := range paths {
-				if f, ok := x[p]; ok {
-					kept[p] = f
-				}
+		parts := strings.Split(f, ".")
+		level := tree
+		for _, p := range parts[:len(parts)-1] {
+			switch next := level[p].(type) {
+			case bool:
+				// The parent is taken whole: WordPress stops reading
+				// the list here ("break 2"), so later paths count for
+				// nothing either.
+				break paths
+			case map[string]any:
+				level = next
+			default:
+				sub := map[string]any{}
+				level[p] = sub
+				level = sub
 			}
-			out[k] = kept
-		case []map[string]any:
-			list := make([]map[string]any, len(x))
-			for i, e := range x {
-				list[i] = filterFields(e, paths)
-			}
-			out[k] = list
 		}
+		level[parts[len(parts)-1]] = true
 	}
+	out, _ := intersectKeys(v, tree).(map[string]any)
 	return out
+}
+
+// intersectKeys keeps the keys of v that tree names, recursing where tree
+// names keys below them. Lists are keyed by index, as in PHP; the items
+// kept are a JSON list when they are the first ones in order, else an
+// object keyed by index, as json_encode writes such an array.
+func intersectKeys(v any, tree map[string]any) any {
+	keep := func(k string, val any) (any, bool) {
+		switch sub := tree[k].(type) {
+		case bool:
+			return val, true
+		case map[string]any:
+			return intersectKeys(val, sub), true
+		}
+		return nil, false
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, val := range x {
+			if kept, ok := keep(k, val); ok {
+				out[k] = kept
+			}
+		}
+		return out
+	case map[string]string: // addresses
+		out := map[string]any{}
+		for k, val := range x {
+			if kept, ok := keep(k, val); ok {
+				out[k] = kept
+			}
+		}
+		return out
+	case []map[string]any:
+		byIndex := map[string]any{}
+		var list []any
+		inOrder := true
+		for i, e := range x {
+			if kept, ok := keep(strconv.Itoa(i), e); ok {
+				byIndex[strconv.Itoa(i)] = kept
+				inOrder = inOrder && len(list) == i
+				list = append(list, kept)
+			}
+		}
+		if !inOrder {
+			return byIndex
+		}
+		if list == nil {
+			return []any{}
+		}
+		return list
+	}
+	return v // a scalar under a path that goes deeper: PHP keeps it
 }
 
 func (s *Server) refundJSON(orderID int64, r *refund, dp int32) map[string]any {
