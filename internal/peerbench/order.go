@@ -1,12 +1,15 @@
-// Package peerbench holds the baseline dinterowoo's benchmarks compare
-// against: an order shaped like the one of hiscaler/woocommerce-go (the
-// most complete Go WooCommerce client, money as float64), decoded as that
-// client decodes it, with json-iterator and its fuzzy decoders. Benchmarks
-// only; nothing in the SDK uses it.
+// Package peerbench holds the baseline dinterowoo's decoding is held to:
+// an order shaped like hiscaler/woocommerce-go's entity.Order (the most
+// complete Go WooCommerce client, money as float64), decoded as that client
+// decodes it, with jsoniter.Unmarshal and json-iterator's fuzzy decoders;
+// and, in its tests, the benchmarks that compare the two in one run. They
+// live here, not beside the clients, because a module's users get checksums
+// for the test dependencies of every package they import: json-iterator
+// stays out of their go.sum as long as only this package imports it.
+// Nothing in the SDK uses it.
 package peerbench
 
 import (
-	"encoding/json"
 	"sync"
 
 	jsoniter "github.com/json-iterator/go"
@@ -19,49 +22,49 @@ import (
 // json-iterator with fuzzy decoders (strings into floats), as that client
 // decodes (see Decode).
 type Order struct {
-	ID                 int             `json:"id"`
-	ParentID           int             `json:"parent_id"`
-	Number             string          `json:"number"`
-	OrderKey           string          `json:"order_key"`
-	CreatedVia         string          `json:"created_via"`
-	Version            string          `json:"version"`
-	Status             string          `json:"status"`
-	Currency           string          `json:"currency"`
-	DateCreated        string          `json:"date_created"`
-	DateCreatedGMT     string          `json:"date_created_gmt"`
-	DateModified       string          `json:"date_modified"`
-	DateModifiedGMT    string          `json:"date_modified_gmt"`
-	DiscountTotal      float64         `json:"discount_total"`
-	DiscountTax        float64         `json:"discount_tax"`
-	ShippingTotal      float64         `json:"shipping_total"`
-	ShippingTax        float64         `json:"shipping_tax"`
-	CartTax            float64         `json:"cart_tax"`
-	Total              float64         `json:"total"`
-	TotalTax           float64         `json:"total_tax"`
-	PricesIncludeTax   bool            `json:"prices_include_tax"`
-	CustomerID         int             `json:"customer_id"`
-	CustomerIPAddress  string          `json:"customer_ip_address"`
-	CustomerUserAgent  string          `json:"customer_user_agent"`
-	CustomerNote       string          `json:"customer_note"`
-	Billing            Address         `json:"billing"`
-	Shipping           Address         `json:"shipping"`
-	PaymentMethod      string          `json:"payment_method"`
-	PaymentMethodTitle string          `json:"payment_method_title"`
-	TransactionID      string          `json:"transaction_id"`
-	DatePaid           string          `json:"date_paid"`
-	DatePaidGMT        string          `json:"date_paid_gmt"`
-	DateCompleted      string          `json:"date_completed"`
-	DateCompletedGMT   string          `json:"date_completed_gmt"`
-	CartHash           string          `json:"cart_hash"`
-	MetaData           []Meta          `json:"meta_data"`
-	LineItems          []LineItem      `json:"line_items"`
-	TaxLines           []TaxLine       `json:"tax_lines"`
-	ShippingLines      []ShippingLine  `json:"shipping_lines"`
-	FeeLines           []FeeLine       `json:"fee_lines"`
-	CouponLines        []CouponLine    `json:"coupon_lines"`
-	Refunds            []Refund        `json:"refunds"`
-	SetPaid            bool            `json:"set_paid"`
-	Links              json.RawMessage `json:"_links"`
+	ID                 int            `json:"id"`
+	ParentID           int            `json:"parent_id"`
+	Number             string         `json:"number"`
+	OrderKey           string         `json:"order_key"`
+	CreatedVia         string         `json:"created_via"`
+	Version            string         `json:"version"`
+	Status             string         `json:"status"`
+	Currency           string         `json:"currency"`
+	CurrencySymbol     string         `json:"currency_symbol"`
+	DateCreated        string         `json:"date_created"`
+	DateCreatedGMT     string         `json:"date_created_gmt"`
+	DateModified       string         `json:"date_modified"`
+	DateModifiedGMT    string         `json:"date_modified_gmt"`
+	DiscountTotal      float64        `json:"discount_total"`
+	DiscountTax        float64        `json:"discount_tax"`
+	ShippingTotal      float64        `json:"shipping_total"`
+	ShippingTax        float64        `json:"shipping_tax"`
+	CartTax            float64        `json:"cart_tax"`
+	Total              float64        `json:"total"`
+	TotalTax           float64        `json:"total_tax"`
+	PricesIncludeTax   bool           `json:"prices_include_tax"`
+	CustomerID         int            `json:"customer_id"`
+	CustomerIPAddress  string         `json:"customer_ip_address"`
+	CustomerUserAgent  string         `json:"customer_user_agent"`
+	CustomerNote       string         `json:"customer_note"`
+	Billing            Address        `json:"billing"`
+	Shipping           Address        `json:"shipping"`
+	PaymentMethod      string         `json:"payment_method"`
+	PaymentMethodTitle string         `json:"payment_method_title"`
+	TransactionID      string         `json:"transaction_id"`
+	DatePaid           string         `json:"date_paid"`
+	DatePaidGMT        string         `json:"date_paid_gmt"`
+	DateCompleted      string         `json:"date_completed"`
+	DateCompletedGMT   string         `json:"date_completed_gmt"`
+	CartHash           string         `json:"cart_hash"`
+	MetaData           []Meta         `json:"meta_data"`
+	LineItems          []LineItem     `json:"line_items"`
+	TaxLines           []TaxLine      `json:"tax_lines"`
+	ShippingLines      []ShippingLine `json:"shipping_lines"`
+	FeeLines           []FeeLine      `json:"fee_lines"`
+	CouponLines        []CouponLine   `json:"coupon_lines"`
+	Refunds            []Refund       `json:"refunds"`
+	SetPaid            bool           `json:"set_paid"`
 }
 
 // Address is the peer's address.
@@ -111,10 +114,6 @@ type LineItem struct {
 	SKU         string  `json:"sku"`
 	Price       float64 `json:"price"`
 	ParentName  string  `json:"parent_name"`
-	Image       struct {
-		ID  any    `json:"id"`
-		Src string `json:"src"`
-	} `json:"image"`
 }
 
 // TaxLine is the peer's tax row.
@@ -172,12 +171,12 @@ type Refund struct {
 
 var fuzzy sync.Once
 
-// Decode decodes a page of orders as the peer does: json-iterator,
-// compatible with the standard library, with fuzzy decoders so that
+// Decode decodes a page of orders as the peer does: jsoniter.Unmarshal
+// (json-iterator's default configuration), with fuzzy decoders so that
 // WooCommerce's string amounts read into float64. (RegisterFuzzyDecoders
 // changes json-iterator's global configuration, once; only benchmarks call
 // this.)
 func Decode(body []byte, orders *[]Order) error {
 	fuzzy.Do(extra.RegisterFuzzyDecoders)
-	return jsoniter.ConfigCompatibleWithStandardLibrary.Unmarshal(body, orders)
+	return jsoniter.Unmarshal(body, orders)
 }
