@@ -6,7 +6,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -100,7 +99,7 @@ func (d *Delivery) Order() (*Order, error) {
 		return nil, fmt.Errorf("%w: resource %q is not order", ErrBadDelivery, d.Resource)
 	}
 	var o Order
-	if err := json.Unmarshal(d.Body, &o); err != nil {
+	if err := (orderBody{&o}).DecodeBody(d.Body); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadDelivery, err)
 	}
 	if o.ID <= 0 {
