@@ -192,23 +192,27 @@ func (e *Engine) noteDue(orderID int64, waiting []InDoubt) {
 			last = w.Until
 		}
 	}
-	e.due.mu.Lock()
-	if len(waiting) == 0 {
-		delete(e.due.until, orderID)
-	} else {
-		if e.due.until == nil {
-			e.due.until = map[int64]time.Time{}
-		}
-		e.due.until[orderID] = last
-	}
-	e.due.mu.Unlock()
 	if e.queue != nil && len(waiting) > 0 {
 		// Nothing modifies the order when the wait ends: a job scheduled
-		// for then comes back to it, in whichever replica is alive.
-		if err := e.enqueue(context.Background(), Job{OrderID: orderID, At: last}); err != nil {
+		// for then comes back to it, in whichever replica is alive, and
+		// this process's poller need not (it would be a second visit).
+		err := e.enqueue(context.Background(), Job{OrderID: orderID, At: last})
+		if err == nil {
+			waiting = nil
+		} else {
 			e.log.Warn("ordermgmt: job for the end of an in-doubt wait not queued; this process's poller will come back", "order", orderID, "error", err)
 		}
 	}
+	e.due.mu.Lock()
+	defer e.due.mu.Unlock()
+	if len(waiting) == 0 {
+		delete(e.due.until, orderID)
+		return
+	}
+	if e.due.until == nil {
+		e.due.until = map[int64]time.Time{}
+	}
+	e.due.until[orderID] = last
 }
 
 // markDue makes Poll reconcile the order once until has passed.
@@ -245,10 +249,11 @@ func (e *Engine) dueOrders() []int64 {
 // round are reported to onError, if set, and the next round goes on.
 //
 // Orders left waiting on a movement in doubt are known to this process
-// only (Poll comes back to them when their wait ends); a process that
-// starts afresh finds them again by looking back far enough. So the first
-// round reaches InDoubtWait further back than since: give since as the
-// time the last process stopped polling (or earlier).
+// only (Poll comes back to them when their wait ends; with a Queue, a job
+// scheduled for then does, and Poll only when it could not be queued); a
+// process that starts afresh finds them again by looking back far enough.
+// So the first round reaches InDoubtWait further back than since: give
+// since as the time the last process stopped polling (or earlier).
 func (e *Engine) RunPoller(ctx context.Context, since time.Time, interval, overlap time.Duration, concurrency int, onError func(error)) {
 	e.RunPollerWith(ctx, PollerConfig{Since: since, Interval: interval, Overlap: overlap, Concurrency: concurrency, OnError: onError})
 }

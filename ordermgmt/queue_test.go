@@ -255,6 +255,40 @@ func TestInDoubtSchedulesAJob(t *testing.T) {
 	if len(jobs) != 1 || jobs[0].OrderID != o.ID || !jobs[0].At.Equal(res.Waiting[0].Until) || !jobs[0].At.After(before) {
 		t.Fatalf("jobs %+v, want one at %s", jobs, res.Waiting[0].Until)
 	}
+	// At the wait's end that job comes back to the order; the poller does
+	// not queue a second visit.
+	w.pastDoubt()
+	if _, err := w.engine.Poll(ctx, w.clock.now(), 2); err != nil {
+		t.Fatal(err)
+	}
+	if jobs := q.take(); len(jobs) != 0 {
+		t.Errorf("the poller queued %+v at the wait's end too", jobs)
+	}
+}
+
+// TestInDoubtWithTheQueueDownIsPolled: when the job for the wait's end
+// cannot be queued, this process's poller comes back to the order then.
+func TestInDoubtWithTheQueueDownIsPolled(t *testing.T) {
+	t.Parallel()
+	q := &recordingQueue{}
+	w := newWorld(t, withQueue(q))
+	ctx := context.Background()
+	o := w.paidThrough(q)
+	w.dt.InjectFault(dinterotest.RouteCapture, dinterotest.Fault{LateCommit: true, HoldFor: time.Millisecond, CommitDelay: time.Hour, Times: 1})
+	w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
+	q.take()
+	q.fail(true)
+	if res, _ := w.engine.Reconcile(ctx, o.ID); len(res.Waiting) != 1 {
+		t.Fatalf("waiting %+v", res.Waiting)
+	}
+	q.fail(false)
+	w.pastDoubt()
+	if _, err := w.engine.Poll(ctx, w.clock.now(), 2); err != nil {
+		t.Fatal(err)
+	}
+	if jobs := q.take(); len(jobs) != 1 || jobs[0].OrderID != o.ID {
+		t.Errorf("jobs %+v, want the order's, from the poller", jobs)
+	}
 }
 
 // TestQuietStorePollsStopRepeating: after the last change, each round
