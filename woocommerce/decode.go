@@ -1,7 +1,10 @@
 package woocommerce
 
 import (
+	"bytes"
+
 	"github.com/dinterowoo/dinterowoo/internal/jsonscan"
+	"github.com/shopspring/decimal"
 )
 
 // The fast decoder: orders, refunds and notes decoded field by field from
@@ -75,6 +78,15 @@ func decMeta(s *jsonscan.Scanner, m *Meta) error {
 	})
 }
 
+// lenientAmount is lenientDecimal through the scanner's memory of amounts.
+func lenientAmount(s *jsonscan.Scanner, b []byte) (decimal.Decimal, error) {
+	v := bytes.Trim(b, `"`)
+	if len(v) == 0 || string(v) == "null" {
+		return decimal.Decimal{}, nil
+	}
+	return s.Amount(v)
+}
+
 // decTax decodes as Tax.UnmarshalJSON does: every field is set, those
 // missing to zero, and "" (or null) amounts are zero.
 func decTax(s *jsonscan.Scanner, t *Tax) error {
@@ -103,10 +115,10 @@ func decTax(s *jsonscan.Scanner, t *Tax) error {
 	}
 	var err error
 	t.ID = id
-	if t.Total, err = lenientDecimal(total); err != nil {
+	if t.Total, err = lenientAmount(s, total); err != nil {
 		return jsonscan.ErrSlowPath
 	}
-	if t.Subtotal, err = lenientDecimal(subtotal); err != nil {
+	if t.Subtotal, err = lenientAmount(s, subtotal); err != nil {
 		return jsonscan.ErrSlowPath
 	}
 	return nil

@@ -1,6 +1,7 @@
 package jsonscan
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -22,4 +23,25 @@ func FuzzParseDecimal(f *testing.F) {
 			t.Fatalf("%q: %#v %v, NewFromString %#v %v", s, got, gerr, want, werr)
 		}
 	})
+}
+
+// TestAmountRemembersWithoutChangingResults: Amount gives what ParseDecimal
+// gives, for amounts seen before, evicted, never seen, and wrong ones (an
+// error is never remembered as a value).
+func TestAmountRemembersWithoutChangingResults(t *testing.T) {
+	s := New(nil)
+	var texts []string
+	for i := range 3 * amountCache {
+		texts = append(texts, fmt.Sprintf("%d.%02d", i%(amountCache+3), i%7))
+	}
+	texts = append(texts, "0.00", "0.00", "", "1.", "x", "0.00", "-0.00", "12345678901234567890.5", "1e3", "0.00")
+	for round := range 2 {
+		for _, text := range texts {
+			got, gerr := s.Amount([]byte(text))
+			want, werr := ParseDecimal([]byte(text))
+			if (gerr == nil) != (werr == nil) || gerr == nil && !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d, %q: %v %v, want %v %v", round, text, got, gerr, want, werr)
+			}
+		}
+	}
 }

@@ -36,6 +36,18 @@ type Scanner struct {
 	// depth is how deep in arrays and objects the scanner is, counted
 	// from the top of the document as encoding/json counts it.
 	depth int
+	// amounts are the last amounts parsed (see Amount).
+	amounts    [amountCache]cachedAmount
+	nextAmount int
+}
+
+// amountCache is how many amounts a Scanner remembers.
+const amountCache = 16
+
+// cachedAmount is an amount as written and its value.
+type cachedAmount struct {
+	text  string
+	value decimal.Decimal
 }
 
 func (s *Scanner) ws() {
@@ -546,12 +558,33 @@ func Decimal(s *Scanner, v *decimal.Decimal) error {
 	if len(raw) > 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
 		raw = raw[1 : len(raw)-1]
 	}
-	d, err := ParseDecimal(raw)
+	d, err := s.Amount(raw)
 	if err != nil {
 		return ErrSlowPath
 	}
 	*v = d
 	return nil
+}
+
+// Amount is ParseDecimal, remembering the last amounts read: a body of
+// orders repeats a few ("0.00", a product's price) many times, and since a
+// decimal.Decimal is immutable (shopspring/decimal's own contract), one
+// value serves every repeat, which then costs no allocation.
+func (s *Scanner) Amount(b []byte) (decimal.Decimal, error) {
+	if len(b) == 0 || len(b) > 18 {
+		return ParseDecimal(b)
+	}
+	for i := range s.amounts {
+		if s.amounts[i].text == string(b) {
+			return s.amounts[i].value, nil
+		}
+	}
+	d, err := ParseDecimal(b)
+	if err == nil {
+		s.amounts[s.nextAmount] = cachedAmount{text: string(b), value: d}
+		s.nextAmount = (s.nextAmount + 1) % amountCache
+	}
+	return d, err
 }
 
 // ParseDecimal is decimal.NewFromString without the string: amounts as
