@@ -24,10 +24,21 @@ func newResponse(r *transport.Response) *Response {
 		return nil
 	}
 	resp := &Response{Response: r.HTTP, Attempts: r.Attempts}
-	resp.Total, _ = strconv.Atoi(r.HTTP.Header.Get("X-WP-Total"))
-	resp.TotalPages, _ = strconv.Atoi(r.HTTP.Header.Get("X-WP-TotalPages"))
+	resp.Total = headerInt(r.HTTP.Header, "X-WP-Total")
+	resp.TotalPages = headerInt(r.HTTP.Header, "X-WP-TotalPages")
 	resp.NextPage = nextPage(r.HTTP.Header.Get("Link"))
 	return resp
+}
+
+// headerInt is a header's integer, 0 when absent or not one (most
+// answers carry no totals: an error per answer would be waste).
+func headerInt(h http.Header, key string) int {
+	v := h.Get(key)
+	if v == "" {
+		return 0
+	}
+	n, _ := strconv.Atoi(v)
+	return n
 }
 
 // nextPage reads the page number of the rel="next" link. WooCommerce
