@@ -3,6 +3,8 @@ package transport
 import (
 	"bytes"
 	"io"
+	"math"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -50,5 +52,26 @@ func TestReadBodyKeepsEachBodyItsOwn(t *testing.T) {
 	wg.Wait()
 	if _, err := c.readBody(iotest.ErrReader(io.ErrUnexpectedEOF), -1); err != io.ErrUnexpectedEOF {
 		t.Errorf("a failed read: %v", err)
+	}
+}
+
+// TestReadBodyDoesNotTrustTheDeclaredLength: a hostile store declaring a
+// huge Content-Length (up to what net/http accepts) and sending two bytes
+// gets no allocation of what it declared, and no panic (a review crashed
+// the client with 2^63-1 and ran it out of memory with 1 TiB).
+func TestReadBodyDoesNotTrustTheDeclaredLength(t *testing.T) {
+	c := New(Config{})
+	for _, declared := range []int64{math.MaxInt64, 1 << 40, c.maxBody + 1, c.maxBody, maxPooledBuffer + 1, 2} {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		got, err := c.readBody(strings.NewReader("{}"), declared)
+		runtime.ReadMemStats(&after)
+		if err != nil || string(got) != "{}" {
+			t.Errorf("declared %d: %q %v", declared, got, err)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 2*maxPooledBuffer+64<<10 {
+			t.Errorf("declared %d, sent 2 bytes: %d bytes allocated", declared, grew)
+		}
 	}
 }

@@ -210,21 +210,19 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 }
 
 // maxPooledBuffer is how much of a body is read into a pooled buffer; a
-// bigger body grows a slice of its own, so that a rare huge answer neither
-// stays in memory for ever nor costs more than io.ReadAll would.
+// bigger body grows a slice of its own as it arrives, so that a rare huge
+// answer neither stays in memory for ever nor costs more than io.ReadAll
+// would.
 const maxPooledBuffer = 1 << 20
 
 // readBody reads body to its end (so the connection is reused), at most
 // maxBody+1 bytes, and returns what it read in a slice of its own: a
 // pooled buffer's bytes are copied out, never shared with a later call.
-// length is the declared Content-Length (-1 when unknown).
+// length is the declared Content-Length (-1 when unknown); it is only a
+// hint, and never trusted for more than a pooled buffer's worth: memory
+// grows with the bytes that arrive, not with what a server claims.
 func (c *Client) readBody(body io.Reader, length int64) ([]byte, error) {
 	limit := c.maxBody + 1
-	if length > maxPooledBuffer && length <= c.maxBody {
-		// Big and declared: one slice of its size (and a byte to see
-		// a body longer than declared).
-		return readInto(make([]byte, 0, length+1), io.LimitReader(body, limit), limit)
-	}
 	buf, _ := c.bufs.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
@@ -235,10 +233,10 @@ func (c *Client) readBody(body io.Reader, length int64) ([]byte, error) {
 			c.bufs.Put(buf)
 		}
 	}()
-	if length > 0 {
-		buf.Grow(int(length) + bytes.MinRead)
-	}
 	head := min(limit, maxPooledBuffer)
+	if length > 0 {
+		buf.Grow(int(min(length, head)) + bytes.MinRead)
+	}
 	if _, err := buf.ReadFrom(io.LimitReader(body, head)); err != nil {
 		return nil, err
 	}
