@@ -164,12 +164,14 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "NOT_FOUND", "no route "+r.Method+" "+r.URL.Path)
 	})
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.busy.Add(1)
 		defer s.busy.Add(-1)
 		mux.ServeHTTP(w, r)
 	}))
-	s.URL = s.srv.URL + "/v1/"
+	// Known before serving starts, so no request races its writing.
+	s.URL = "http://" + s.srv.Listener.Addr().String() + "/v1/"
+	s.srv.Start()
 	return s
 }
 

@@ -142,9 +142,13 @@ func NewServer(opts ...Option) *Server {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 	s.quiet = sync.NewCond(&s.mu)
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	s.URL = s.srv.URL + cfg.homePath
+	// The address is known before serving starts, so no request can read
+	// URL or home while they are written (another process can reach the
+	// port as soon as it listens).
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.URL = "http://" + s.srv.Listener.Addr().String() + cfg.homePath
 	s.home, _ = url.Parse(s.URL)
+	s.srv.Start()
 	return s
 }
 
