@@ -17,9 +17,8 @@ import (
 
 // TestWebhookLoad sends 2,000 concurrent deliveries for 100 completed
 // orders, twenty copies each (five under the race detector), over real
-// connections: every order is
-// captured once, and the handler answers 5xx at most as often as a fault
-// was injected behind it.
+// connections: every order is captured once, and the handler answers 5xx
+// at most as often as a fault was injected behind it.
 func TestWebhookLoad(t *testing.T) {
 	w := newWorld(t)
 	const orders = 100
