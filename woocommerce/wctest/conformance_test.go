@@ -305,6 +305,27 @@ func TestWooCommerceConformance(t *testing.T) {
 					t.Errorf("billing %v in %s", billing, r.body)
 				}
 			}},
+		{name: "_fields: an object nothing is kept of is [] (an empty PHP array)", source: "RAPI _rest_array_intersect_key_recursive; wp_json_encode",
+			path: "wp-json/wc/v3/orders/{id}?_fields=id,billing.nope", status: 200, check: func(t *testing.T, e *confEnv, r confResp) {
+				if !strings.Contains(r.body, `"billing":[]`) {
+					t.Errorf("body %s", r.body)
+				}
+			}},
+		{name: "_fields: a list item nothing is kept of is []", source: "RAPI rest_filter_response_fields; wp_json_encode",
+			path: "wp-json/wc/v3/orders?_fields=nope", status: 200, has: []string{`[[],[]]`}},
+		{name: "_fields: a meta entry named by its index is kept whole (WC_Meta_Data objects)", source: "RAPI _rest_array_intersect_key_recursive (is_array)",
+			prep: func(t *testing.T, e *confEnv) {
+				c, _ := e.s.Client()
+				if _, _, err := c.Orders.Update(context.Background(), e.order, &woocommerce.OrderUpdate{MetaData: []woocommerce.Meta{{Key: "_k", Value: json.RawMessage(`"v"`)}}}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			path: "wp-json/wc/v3/orders/{id}?_fields=meta_data.0.key", status: 200, check: func(t *testing.T, e *confEnv, r confResp) {
+				entry, _ := jsonField(t, r.body, "meta_data.0").(map[string]any)
+				if entry["key"] != "_k" || entry["value"] != "v" || entry["id"] == nil {
+					t.Errorf("body %s", r.body)
+				}
+			}},
 		{name: "_fields filters an update's answer too; the update is whole", source: "RAPI 928–974 (rest_post_dispatch, any method); SRV 588–595",
 			method: "PUT", path: "wp-json/wc/v3/orders/{id}?_fields=id,status", body: `{"status":"completed","customer_note":"x"}`, status: 200,
 			check: func(t *testing.T, e *confEnv, r confResp) {

@@ -221,12 +221,12 @@ func (s *Server) listOrders(w http.ResponseWriter, r *request) {
 	pages := (total + p.perPage - 1) / p.perPage
 	start := min((p.page-1)*p.perPage+p.offset, total)
 	end := min(start+p.perPage, total)
-	out := []map[string]any{}
+	out := []any{}
 	dp, f := s.dp(r), fields(r)
 	for _, o := range match[start:end] {
 		// Without _fields every item keeps its _links; with _fields, only
 		// when they are asked for (RAPI 928–974).
-		out = append(out, filterFields(s.renderOrder(o, dp), f))
+		out = append(out, filterItem(s.renderOrder(o, dp), f))
 	}
 	w.Header().Set("X-WP-Total", strconv.Itoa(total))
 	w.Header().Set("X-WP-TotalPages", strconv.Itoa(pages))

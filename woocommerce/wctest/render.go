@@ -185,7 +185,28 @@ paths:
 		}
 		level[parts[len(parts)-1]] = true
 	}
-	out, _ := intersectKeys(v, tree).(map[string]any)
+	// An order's meta entries are still WC_Meta_Data objects when the
+	// filter runs, not arrays, so an entry named by its index is kept
+	// whole whatever the path goes on to.
+	if meta, ok := tree["meta_data"].(map[string]any); ok {
+		for i := range meta {
+			meta[i] = true
+		}
+	}
+	out, ok := intersectKeys(v, tree).(map[string]any)
+	if !ok {
+		out = map[string]any{} // nothing kept
+	}
+	return out
+}
+
+// filterItem is filterFields for an item of a list: an item nothing is
+// kept of is an empty PHP array, which json_encode writes as [].
+func filterItem(v map[string]any, fields []string) any {
+	out := filterFields(v, fields)
+	if len(out) == 0 && len(fields) > 0 {
+		return []any{}
+	}
 	return out
 }
 
@@ -203,6 +224,14 @@ func intersectKeys(v any, tree map[string]any) any {
 		}
 		return nil, false
 	}
+	// An emptied PHP array is a list to json_encode: [] where an object
+	// kept nothing.
+	object := func(out map[string]any) any {
+		if len(out) == 0 {
+			return []any{}
+		}
+		return out
+	}
 	switch x := v.(type) {
 	case map[string]any:
 		out := map[string]any{}
@@ -211,7 +240,7 @@ func intersectKeys(v any, tree map[string]any) any {
 				out[k] = kept
 			}
 		}
-		return out
+		return object(out)
 	case map[string]string: // addresses
 		out := map[string]any{}
 		for k, val := range x {
@@ -219,7 +248,7 @@ func intersectKeys(v any, tree map[string]any) any {
 				out[k] = kept
 			}
 		}
-		return out
+		return object(out)
 	case []map[string]any:
 		byIndex := map[string]any{}
 		var list []any
