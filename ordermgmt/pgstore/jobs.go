@@ -324,11 +324,14 @@ func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[reconcileArgs
 		return river.JobCancel(err)
 	}
 	if err != nil {
-		if waits, lerr := w.jobs.otherRoundWaits(ctx, job); lerr == nil && waits {
+		wait := w.jobs.cfg.Backoff(max(job.Attempt, 1))
+		ownRetry := time.Now().Add(wait + wait/10) // the latest, jitter included
+		if waits, lerr := w.jobs.otherRoundWaits(ctx, job, ownRetry); lerr == nil && waits {
 			// Another round of this order failed too and waits for its
-			// retry (a change came while it ran): that one reads the order
-			// afresh when it runs, so this one would only be a second
-			// retry chain for the same order.
+			// retry (a change came while it ran), due no later than this
+			// one's own: that one reads the order afresh when it runs, so
+			// this one would only be a second retry chain for the same
+			// order.
 			w.jobs.log.Warn("pgstore: order not reconciled; its other job retries it", "store", a.Store, "order", a.OrderID, "attempt", job.Attempt, "error", err)
 			return river.JobCancel(err)
 		}
@@ -339,14 +342,14 @@ func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[reconcileArgs
 
 // otherRoundWaits reports whether another job for the same order (same
 // transaction hint and due flag, another round) is waiting to run or to
-// be retried.
-func (j *Jobs) otherRoundWaits(ctx context.Context, job *river.Job[reconcileArgs]) (bool, error) {
+// be retried by the time given: giving way to one due later would delay the retry.
+func (j *Jobs) otherRoundWaits(ctx context.Context, job *river.Job[reconcileArgs], by time.Time) (bool, error) {
 	a := job.Args
 	params := river.NewJobListParams().Kinds(JobKind).Queues(job.Queue).First(1).
 		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable).
 		Where("args->>'store' = @store AND (args->>'order_id')::bigint = @order_id AND coalesce(args->>'transaction_id', '') = @tx"+
-			" AND coalesce((args->>'due')::boolean, false) = @due AND id <> @id",
-			river.NamedArgs{"store": a.Store, "order_id": a.OrderID, "tx": a.TransactionID, "due": a.Due, "id": job.ID})
+			" AND coalesce((args->>'due')::boolean, false) = @due AND id <> @id AND scheduled_at <= @by",
+			river.NamedArgs{"store": a.Store, "order_id": a.OrderID, "tx": a.TransactionID, "due": a.Due, "id": job.ID, "by": by})
 	res, err := j.inserter.JobList(ctx, params)
 	if err != nil {
 		return false, err

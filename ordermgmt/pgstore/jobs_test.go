@@ -586,6 +586,42 @@ func TestChangeDuringAFailingRunLeavesOneRetryChain(t *testing.T) {
 	}, func() string { return jobRows(t, pool) })
 }
 
+// TestFailingJobKeepsItsRetryBeforeALaterSibling: a failing job gives way
+// only to a sibling due no later than its own retry; one due hours later
+// (the next round of an in-doubt wait) would delay the work (found by
+// review).
+func TestFailingJobKeepsItsRetryBeforeALaterSibling(t *testing.T) {
+	pool, jobs, o := failingOrder(t) // failed jobs retry after an hour
+	ctx := context.Background()
+	dueJobs := func(state string) int {
+		var n int
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE (args->>'order_id')::bigint = $1 AND (args->>'due')::boolean AND state = $2::river_job_state",
+			o.ID, state).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	holder, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop"))
+	_, unlock, err := holder.Lock(ctx, "order:"+strconv.FormatInt(o.ID, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := jobs.Queue("shop")
+	if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: o.ID, At: time.Now().Add(100 * time.Millisecond)}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the due job runs (and waits for the lock)", func() bool { return dueJobs("running") == 1 },
+		func() string { return jobRows(t, pool) })
+	// While it runs, the next wait's end is queued: three hours on.
+	if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: o.ID, At: time.Now().Add(3 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	eventually(t, "the failed job keeps its own retry (an hour), the later one stays", func() bool {
+		return dueJobs("retryable") == 1 && dueJobs("scheduled") == 1 && dueJobs("cancelled") == 0
+	}, func() string { return jobRows(t, pool) })
+}
+
 // TestJobsBeyondTheRounds: when every round of an order's jobs counts as
 // running (a replica took them all and died, and River rescues them only
 // minutes later), a change still gets a job, at most one a minute (found
