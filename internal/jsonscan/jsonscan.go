@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"sync"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -498,7 +499,12 @@ func (s *Scanner) End() error {
 // decoded afresh and replaces *out only when decoding succeeds: out is
 // never merged into, and never left half-filled.
 func Decode[T any](body []byte, out *T, fast func(*Scanner, *T) error) error {
-	s := New(body)
+	s, _ := scanners.Get().(*Scanner)
+	if s == nil {
+		s = new(Scanner)
+	}
+	s.b = body
+	defer s.release()
 	var v T
 	if err := fast(s, &v); err == nil && s.End() == nil {
 		*out = v
@@ -510,6 +516,20 @@ func Decode[T any](body []byte, out *T, fast func(*Scanner, *T) error) error {
 	}
 	*out = w
 	return nil
+}
+
+// scanners are Scanners between bodies: Decode reuses one, with its
+// scratch space and the amounts it remembers (immutable decimals), so a
+// body costs no Scanner of its own.
+var scanners sync.Pool
+
+// release forgets the body (and what was unescaped from it) and returns s
+// to scanners.
+func (s *Scanner) release() {
+	clear(s.keys[:cap(s.keys)])
+	clear(s.buf[:cap(s.buf)])
+	s.b, s.pos, s.depth, s.keys, s.buf = nil, 0, 0, s.keys[:0], s.buf[:0]
+	scanners.Put(s)
 }
 
 // String decodes a string field: null leaves it as it is.
