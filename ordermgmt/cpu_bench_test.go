@@ -3,7 +3,6 @@
 package ordermgmt_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,16 +11,15 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/dinterowoo/dinterowoo/dintero"
 	"github.com/dinterowoo/dinterowoo/dintero/dinterotest"
+	"github.com/dinterowoo/dinterowoo/internal/benchproc"
 	"github.com/dinterowoo/dinterowoo/ordermgmt"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
 	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
@@ -57,16 +55,7 @@ func TestBenchServers(t *testing.T) {
 	for _, id := range ids {
 		store.SetStatus(id, woocommerce.StatusCompleted)
 	}
-	line, _ := json.Marshal(benchServers{Store: store.URL, Dintero: dt.URL, Account: dt.AccountID(), Since: since, Orders: n})
-	os.Stdout.Write(append(line, '\n'))
-	io.Copy(io.Discard, os.Stdin)
-}
-
-// cpuTime is the CPU this process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	benchproc.Serve(benchServers{Store: store.URL, Dintero: dt.URL, Account: dt.AccountID(), Since: since, Orders: n})
 }
 
 // BenchmarkEngineCPU: the engine's own CPU per captured order in a bulk
@@ -95,11 +84,11 @@ func BenchmarkEngineCPU(b *testing.B) {
 			runtime.GC()
 			var m0, m1 runtime.MemStats
 			runtime.ReadMemStats(&m0)
-			cpu0 := cpuTime()
+			cpu0 := benchproc.CPUTime()
 			b.StartTimer()
 			err := run(srv)
 			b.StopTimer()
-			cpu := cpuTime() - cpu0
+			cpu := benchproc.CPUTime() - cpu0
 			runtime.ReadMemStats(&m1)
 			if err != nil {
 				b.Fatal(err)
@@ -267,33 +256,11 @@ func sameCalls(srv benchServers, concurrency int) error {
 // 1 under taskset, when there is one) with n orders, and returns where it
 // serves and how to stop it.
 func startBenchServers(b *testing.B, n int) (benchServers, func()) {
-	b.Helper()
-	args := []string{os.Args[0], "-test.run=^TestBenchServers$", "-test.count=1"}
-	if path, err := exec.LookPath("taskset"); err == nil {
-		args = append([]string{path, "-c", "1"}, args...)
-	}
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), "DINTEROWOO_BENCH_SERVERS="+strconv.Itoa(n), "GOMAXPROCS=1")
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
 	var srv benchServers
-	for sc := bufio.NewScanner(stdout); sc.Scan(); {
-		if line := sc.Text(); strings.HasPrefix(line, "{") {
-			if err := json.Unmarshal([]byte(line), &srv); err != nil {
-				b.Fatal(err)
-			}
-			break
-		}
-	}
+	stop := benchproc.Start(b, "TestBenchServers", []string{"DINTEROWOO_BENCH_SERVERS=" + strconv.Itoa(n)}, &srv)
 	if srv.Orders != n {
-		b.Fatal("the servers' process did not start")
+		stop()
+		b.Fatalf("the servers' process has %d orders, not %d", srv.Orders, n)
 	}
-	return srv, func() {
-		stdin.Close()
-		cmd.Wait()
-	}
+	return srv, stop
 }

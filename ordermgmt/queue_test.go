@@ -236,16 +236,25 @@ func TestPollWithAQueueQueues(t *testing.T) {
 	}
 }
 
+// completedWithLateCapture is an order paid through a queued engine and
+// then completed, whose capture Dintero will finish an hour after its
+// caller gave up: the capture is left in doubt.
+func completedWithLateCapture(t *testing.T) (*world, *recordingQueue, *woocommerce.Order) {
+	t.Helper()
+	q := &recordingQueue{}
+	w := newWorld(t, withQueue(q))
+	o := w.paidThrough(q)
+	w.dt.InjectFault(dinterotest.RouteCapture, dinterotest.Fault{LateCommit: true, HoldFor: time.Millisecond, CommitDelay: time.Hour, Times: 1})
+	w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
+	return w, q, o
+}
+
 // TestInDoubtSchedulesAJob: a movement left in doubt schedules its order's
 // job for the end of the wait, since nothing modifies the order then.
 func TestInDoubtSchedulesAJob(t *testing.T) {
 	t.Parallel()
-	q := &recordingQueue{}
-	w := newWorld(t, withQueue(q))
+	w, q, o := completedWithLateCapture(t)
 	ctx := context.Background()
-	o := w.paidThrough(q)
-	w.dt.InjectFault(dinterotest.RouteCapture, dinterotest.Fault{LateCommit: true, HoldFor: time.Millisecond, CommitDelay: time.Hour, Times: 1})
-	w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
 	before := w.clock.now()
 	res, _ := w.engine.Reconcile(ctx, o.ID)
 	if len(res.Waiting) != 1 {
@@ -270,12 +279,8 @@ func TestInDoubtSchedulesAJob(t *testing.T) {
 // cannot be queued, this process's poller comes back to the order then.
 func TestInDoubtWithTheQueueDownIsPolled(t *testing.T) {
 	t.Parallel()
-	q := &recordingQueue{}
-	w := newWorld(t, withQueue(q))
+	w, q, o := completedWithLateCapture(t)
 	ctx := context.Background()
-	o := w.paidThrough(q)
-	w.dt.InjectFault(dinterotest.RouteCapture, dinterotest.Fault{LateCommit: true, HoldFor: time.Millisecond, CommitDelay: time.Hour, Times: 1})
-	w.store.SetStatus(o.ID, woocommerce.StatusCompleted)
 	q.take()
 	q.fail(true)
 	if res, _ := w.engine.Reconcile(ctx, o.ID); len(res.Waiting) != 1 {

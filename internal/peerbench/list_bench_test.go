@@ -3,20 +3,16 @@
 package peerbench_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/dinterowoo/dinterowoo/internal/benchproc"
 	"github.com/dinterowoo/dinterowoo/internal/peerbench"
 	"github.com/dinterowoo/dinterowoo/woocommerce"
 	"github.com/dinterowoo/dinterowoo/woocommerce/wctest"
@@ -44,48 +40,19 @@ func TestStoreProcess(t *testing.T) {
 				{Name: "Cookbook", Quantity: 3, UnitPrice: d("86.96"), TaxRate: d("15")}},
 			Shipping: []wctest.ShippingSpec{{Title: "Posten", Total: d("79.20"), TaxRate: d("25")}}})
 	}
-	os.Stdout.WriteString("serving " + store.URL + "\n")
-	io.Copy(io.Discard, os.Stdin)
+	benchproc.Serve(storeAt{URL: store.URL})
 }
+
+// storeAt is what TestStoreProcess tells the benchmark.
+type storeAt struct{ URL string }
 
 // startStore runs TestStoreProcess in a process of its own (on CPU 1
 // under taskset, when there is one) with n orders, and returns the store's
 // URL and how to stop it.
 func startStore(b *testing.B, n int) (string, func()) {
-	b.Helper()
-	args := []string{os.Args[0], "-test.run=^TestStoreProcess$", "-test.count=1"}
-	if path, err := exec.LookPath("taskset"); err == nil {
-		args = append([]string{path, "-c", "1"}, args...)
-	}
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), "PEERBENCH_STORE_ORDERS="+strconv.Itoa(n), "GOMAXPROCS=1")
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	url := ""
-	for sc := bufio.NewScanner(stdout); sc.Scan(); {
-		if u, ok := strings.CutPrefix(sc.Text(), "serving "); ok {
-			url = u
-			break
-		}
-	}
-	if url == "" {
-		b.Fatal("the store's process did not start")
-	}
-	return url, func() {
-		stdin.Close()
-		cmd.Wait()
-	}
-}
-
-// cpuTime is the CPU this process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	var at storeAt
+	stop := benchproc.Start(b, "TestStoreProcess", []string{"PEERBENCH_STORE_ORDERS=" + strconv.Itoa(n)}, &at)
+	return at.URL, stop
 }
 
 // BenchmarkListOrdersCPU: the client's CPU to list every order of a store
@@ -135,9 +102,9 @@ func BenchmarkListOrdersCPU(b *testing.B) {
 			runtime.GC()
 			var m0, m1 runtime.MemStats
 			runtime.ReadMemStats(&m0)
-			cpu0 := cpuTime()
+			cpu0 := benchproc.CPUTime()
 			seen := list()
-			cpu := cpuTime() - cpu0
+			cpu := benchproc.CPUTime() - cpu0
 			runtime.ReadMemStats(&m1)
 			if seen != n {
 				b.Fatalf("listed %d of %d", seen, n)

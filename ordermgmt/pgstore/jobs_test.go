@@ -551,6 +551,30 @@ func (s *shop) settled(t *testing.T, pool *pgxpool.Pool, orderID int64) {
 	}, func() string { return jobRows(t, pool) })
 }
 
+// countJobs counts the order's jobs in state that also meet where (SQL
+// over river_job, written by the tests alone).
+func countJobs(t *testing.T, pool *pgxpool.Pool, orderID int64, where, state string) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM river_job WHERE (args->>'order_id')::bigint = $1 AND "+where+" AND state = $2::river_job_state",
+		orderID, state).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// holdOrderLock takes the order's lock as another holder would, so that
+// its jobs run and wait; the returned func lets it go.
+func holdOrderLock(t *testing.T, pool *pgxpool.Pool, orderID int64) func() {
+	t.Helper()
+	holder, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop"))
+	_, unlock, err := holder.Lock(context.Background(), "order:"+strconv.FormatInt(orderID, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return unlock
+}
+
 // TestChangeDuringAFailingRunLeavesOneRetryChain: a change that comes
 // while the order's job runs gets a job of its own, behind it (the next
 // round); when both fail, the order is left with one retry chain, not two.
@@ -559,19 +583,10 @@ func TestChangeDuringAFailingRunLeavesOneRetryChain(t *testing.T) {
 	pool, jobs, o := failingOrder(t)
 	ctx := context.Background()
 	orderJobs := func(state string) int {
-		var n int
-		if err := pool.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE (args->>'order_id')::bigint = $1 AND args->>'transaction_id' IS NULL AND state = $2::river_job_state",
-			o.ID, state).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
+		return countJobs(t, pool, o.ID, "args->>'transaction_id' IS NULL", state)
 	}
 	// The order's jobs run and wait: another holder has its lock.
-	holder, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop"))
-	_, unlock, err := holder.Lock(ctx, "order:"+strconv.FormatInt(o.ID, 10))
-	if err != nil {
-		t.Fatal(err)
-	}
+	unlock := holdOrderLock(t, pool, o.ID)
 	q := jobs.Queue("shop")
 	for want := 1; want <= 2; want++ {
 		if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: o.ID}); err != nil {
@@ -593,19 +608,8 @@ func TestChangeDuringAFailingRunLeavesOneRetryChain(t *testing.T) {
 func TestFailingJobKeepsItsRetryBeforeALaterSibling(t *testing.T) {
 	pool, jobs, o := failingOrder(t) // failed jobs retry after an hour
 	ctx := context.Background()
-	dueJobs := func(state string) int {
-		var n int
-		if err := pool.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE (args->>'order_id')::bigint = $1 AND (args->>'due')::boolean AND state = $2::river_job_state",
-			o.ID, state).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	holder, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop"))
-	_, unlock, err := holder.Lock(ctx, "order:"+strconv.FormatInt(o.ID, 10))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dueJobs := func(state string) int { return countJobs(t, pool, o.ID, "(args->>'due')::boolean", state) }
+	unlock := holdOrderLock(t, pool, o.ID)
 	q := jobs.Queue("shop")
 	if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: o.ID, At: time.Now().Add(100 * time.Millisecond)}); err != nil {
 		t.Fatal(err)
@@ -633,12 +637,7 @@ func TestJobsBeyondTheRounds(t *testing.T) {
 	startJobs(t, jobs)
 	ctx := context.Background()
 	// Jobs of order 4242 run and wait: another holder has its lock.
-	holder, _ := pgstore.NewLocker(pool, pgstore.WithStore("shop"))
-	_, unlock, err := holder.Lock(ctx, "order:4242")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
+	defer holdOrderLock(t, pool, 4242)()
 	q := jobs.Queue("shop")
 	for want := 1; want <= 4; want++ {
 		if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: 4242}); err != nil {
