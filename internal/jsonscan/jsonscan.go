@@ -523,9 +523,21 @@ func Decode[T any](body []byte, out *T, fast func(*Scanner, *T) error) error {
 // body costs no Scanner of its own.
 var scanners sync.Pool
 
-// release forgets the body (and what was unescaped from it) and returns s
-// to scanners.
+// Bounds on what a pooled Scanner keeps: one that grew past them (a huge
+// escaped note, an odd body) is dropped, so that neither its memory nor the
+// clearing of it stays with every later body.
+const (
+	maxPooledScratch = 4 << 10
+	maxPooledKeys    = 256
+)
+
+// release forgets the body, its keys and what was unescaped from it, and
+// returns s to scanners. The amounts s remembers stay: they are what
+// pooling is for (amounts, not names or addresses).
 func (s *Scanner) release() {
+	if cap(s.buf) > maxPooledScratch || cap(s.keys) > maxPooledKeys {
+		return
+	}
 	clear(s.keys[:cap(s.keys)])
 	clear(s.buf[:cap(s.buf)])
 	s.b, s.pos, s.depth, s.keys, s.buf = nil, 0, 0, s.keys[:0], s.buf[:0]
@@ -596,7 +608,13 @@ func (s *Scanner) Amount(b []byte) (decimal.Decimal, error) {
 	}
 	for i := range s.amounts {
 		if s.amounts[i].text == string(b) {
-			return s.amounts[i].value, nil
+			v := s.amounts[i].value
+			if e := int(v.Exponent()); -decimal.MaxDecodeExponent <= e && e <= decimal.MaxDecodeExponent {
+				return v, nil
+			}
+			// A program lowered the limit since: parse again, and say no
+			// as NewFromString now does.
+			return ParseDecimal(b)
 		}
 	}
 	d, err := ParseDecimal(b)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -89,6 +90,7 @@ func New(cfg Config) *Client {
 	if c.maxBody <= 0 {
 		c.maxBody = defaultMaxResponseBytes
 	}
+	c.maxBody = min(c.maxBody, math.MaxInt64-1) // maxBody+1 is read to see a longer body
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = DefaultHTTPClient(30 * time.Second)
@@ -229,6 +231,9 @@ func (c *Client) readBody(body io.Reader, length int64) ([]byte, error) {
 	}
 	defer func() {
 		if buf.Cap() <= 4*maxPooledBuffer {
+			// Zeroed, so that no answer's bytes (customers' addresses)
+			// stay in the pool or reach the next body's reader.
+			clear(buf.Bytes())
 			buf.Reset()
 			c.bufs.Put(buf)
 		}
