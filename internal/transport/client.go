@@ -195,7 +195,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		return nil, fail(redirectError(resp))
 	}
 	data, err := c.readBody(resp.Body, resp.ContentLength)
-	if err == nil && int64(len(data)) > c.maxBody {
+	if errors.Is(err, errTooLarge) || err == nil && int64(len(data)) > c.maxBody {
 		err = fmt.Errorf("response body larger than %d bytes", c.maxBody)
 	}
 	if err != nil {
@@ -255,9 +255,14 @@ func (c *Client) readBody(body io.Reader, length int64) ([]byte, error) {
 	return readInto(data, io.LimitReader(body, limit-int64(buf.Len())), limit)
 }
 
+// errTooLarge is readInto's answer to a body longer than it may read.
+var errTooLarge = errors.New("transport: body over the limit")
+
 // readInto appends r's bytes to data until EOF, doubling its capacity
 // (up to most bytes) when full, after a one-byte read shows there is
-// more: a body that fills data exactly costs no doubling.
+// more: a body that fills data exactly costs no doubling, and one that
+// would go past most-1 bytes is refused without growing for the byte
+// that proves it (errTooLarge).
 func readInto(data []byte, r io.Reader, most int64) ([]byte, error) {
 	for {
 		if len(data) == cap(data) {
@@ -268,6 +273,9 @@ func readInto(data []byte, r io.Reader, most int64) ([]byte, error) {
 			}
 			if err != nil {
 				return data, err
+			}
+			if int64(len(data))+1 >= most {
+				return data, errTooLarge
 			}
 			// Exactly twice: append's own growth overshoots to 2.4×.
 			grown := make([]byte, len(data), max(min(2*int64(cap(data)), most), int64(len(data))+1))

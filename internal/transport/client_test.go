@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -401,14 +402,18 @@ func TestGetTransportErrorRetriedThenReported(t *testing.T) {
 
 func TestResponseTooLarge(t *testing.T) {
 	t.Parallel()
-	mt := httpmock.NewMockTransport()
-	mt.RegisterResponder(http.MethodGet, "https://api.test/x", httpmock.NewStringResponder(200, strings.Repeat("a", 2048)))
-	logs := &syncBuffer{}
-	c := New(Config{HTTPClient: &http.Client{Transport: mt}, MaxResponseBytes: 1024,
-		Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	_, err := c.Do(context.Background(), request(t, http.MethodGet, "https://api.test/x", nil, false))
-	if err == nil || !strings.Contains(err.Error(), "larger than 1024") {
-		t.Fatalf("err = %v", err)
+	// Small limits are met inside the pooled buffer; 2 MiB is met by the
+	// slice grown past it, exactly full when the extra byte comes.
+	for _, limit := range []int{1024, 2 << 20} {
+		mt := httpmock.NewMockTransport()
+		mt.RegisterResponder(http.MethodGet, "https://api.test/x", httpmock.NewStringResponder(200, strings.Repeat("a", limit+10)))
+		logs := &syncBuffer{}
+		c := New(Config{HTTPClient: &http.Client{Transport: mt}, MaxResponseBytes: int64(limit),
+			Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		_, err := c.Do(context.Background(), request(t, http.MethodGet, "https://api.test/x", nil, false))
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("larger than %d", limit)) {
+			t.Fatalf("limit %d: err = %v", limit, err)
+		}
 	}
 }
 
