@@ -2,7 +2,6 @@ package dintero
 
 import (
 	"encoding/json"
-	"time"
 
 	"github.com/dinterowoo/dinterowoo/internal/jsonscan"
 	"github.com/shopspring/decimal"
@@ -39,18 +38,6 @@ func decValue(s *jsonscan.Scanner, v any) error {
 		return err
 	}
 	if json.Unmarshal(raw, v) != nil {
-		return jsonscan.ErrSlowPath
-	}
-	return nil
-}
-
-// decTime calls time.Time's own UnmarshalJSON, as encoding/json does.
-func decTime(s *jsonscan.Scanner, t *time.Time) error {
-	raw, err := s.Raw()
-	if err != nil {
-		return err
-	}
-	if t.UnmarshalJSON(raw) != nil {
 		return jsonscan.ErrSlowPath
 	}
 	return nil
@@ -116,7 +103,7 @@ func decEvent(s *jsonscan.Scanner, e *TransactionEvent) error {
 		case "items":
 			return jsonscan.Slice(s, &e.Items, decItem)
 		case "created_at":
-			return decTime(s, &e.CreatedAt)
+			return jsonscan.Unmarshal(s, &e.CreatedAt)
 		case "created_by":
 			return jsonscan.String(s, &e.CreatedBy)
 		case "request_id":
@@ -188,9 +175,9 @@ func decTransaction(s *jsonscan.Scanner, t *Transaction) error {
 		case "id":
 			return jsonscan.String(s, &t.ID)
 		case "created_at":
-			return decTime(s, &t.CreatedAt)
+			return jsonscan.Unmarshal(s, &t.CreatedAt)
 		case "updated_at":
-			return decTime(s, &t.UpdatedAt)
+			return jsonscan.Unmarshal(s, &t.UpdatedAt)
 		case "status":
 			return jsonscan.String(s, (*string)(&t.Status))
 		case "amount":

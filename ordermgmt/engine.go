@@ -195,6 +195,14 @@ var orderFields = []string{"id", "number", "status", "currency", "total", "total
 // status it ended with and the meta a rival worker may have written.
 var updateFields = []string{"id", "status", "meta_data"}
 
+// updateOrder writes upd to the order and asks WooCommerce to answer with
+// updateFields only: every order write of the engine goes through here.
+func (e *Engine) updateOrder(ctx context.Context, orderID int64, upd woocommerce.OrderUpdate) (*woocommerce.Order, error) {
+	upd.Fields = updateFields
+	o, _, err := e.wc.Orders.Update(ctx, orderID, &upd)
+	return o, err
+}
+
 // read loads the state of an order: the order, its refund records (only
 // read when the order has refunds) and its transaction.
 func (e *Engine) read(ctx context.Context, orderID int64) (State, error) {
@@ -369,8 +377,7 @@ func (e *Engine) execute(ctx context.Context, st State, plan *Plan, res *Result)
 			return nil, nil
 		}
 		upd.MetaData = append(upd.MetaData, inflight.meta()...)
-		upd.Fields = updateFields
-		got, _, err := e.wc.Orders.Update(ctx, o.ID, &upd)
+		got, err := e.updateOrder(ctx, o.ID, upd)
 		if err == nil {
 			newKeys, pendingMeta = nil, nil
 			inflight.written()

@@ -241,7 +241,7 @@ func (e *Engine) link(ctx context.Context, orderID int64, txID string, tx *dinte
 		if !TransactionBelongs(o, tx) {
 			return nil, ErrTransactionMismatch
 		}
-		if _, _, err := e.wc.Orders.Update(ctx, orderID, &woocommerce.OrderUpdate{TransactionID: &txID, Fields: updateFields}); err != nil {
+		if _, err := e.updateOrder(ctx, orderID, woocommerce.OrderUpdate{TransactionID: &txID}); err != nil {
 			return nil, err
 		}
 		e.links.Store(orderID, txID)

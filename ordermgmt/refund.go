@@ -92,7 +92,7 @@ func (e *Engine) refund(ctx context.Context, orderID int64, req RefundRequest) (
 	recorded.prune(st, st.Now, wait)
 	started := e.now()
 	recorded.set(createRef, started)
-	if _, _, err := e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: recorded.meta(), Fields: updateFields}); err != nil {
+	if _, err := e.updateOrder(ctx, o.ID, woocommerce.OrderUpdate{MetaData: recorded.meta()}); err != nil {
 		return nil, err
 	}
 	recorded.written()
@@ -113,7 +113,7 @@ func (e *Engine) refund(ctx context.Context, orderID int64, req RefundRequest) (
 		var apiErr *woocommerce.APIError
 		if errors.As(err, &apiErr) && !apiErr.OutcomeUnknown {
 			recorded.clear(createRef, e.now())
-			e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: recorded.meta(), Fields: updateFields})
+			e.updateOrder(ctx, o.ID, woocommerce.OrderUpdate{MetaData: recorded.meta()})
 		}
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (e *Engine) refund(ctx context.Context, orderID int64, req RefundRequest) (
 				// Turned away unread: not in doubt. The record stays as
 				// the intent, and Reconcile makes the refund at once.
 				recorded.clear(ref, e.now())
-				e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: recorded.meta(), Fields: updateFields})
+				e.updateOrder(ctx, o.ID, woocommerce.OrderUpdate{MetaData: recorded.meta()})
 				e.markDue(o.ID, e.now())
 				return nil, fmt.Errorf("ordermgmt: Dintero did not take refund %s now; its record stays, and Reconcile (the poller) makes it: %w", ref, err)
 			}
@@ -145,7 +145,7 @@ func (e *Engine) refund(ctx context.Context, orderID int64, req RefundRequest) (
 			}
 			// Refused: the record is gone, and so is the create's doubt,
 			// or the next refund would wait for nothing. Best effort.
-			e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: recorded.meta(), Fields: updateFields})
+			e.updateOrder(ctx, o.ID, woocommerce.OrderUpdate{MetaData: recorded.meta()})
 			return nil, ferr
 		}
 	} else {
@@ -158,7 +158,7 @@ func (e *Engine) refund(ctx context.Context, orderID int64, req RefundRequest) (
 	}
 	keys := noted(o)
 	keys["refund:"+ref] = true
-	if _, _, err := e.wc.Orders.Update(ctx, o.ID, &woocommerce.OrderUpdate{MetaData: append([]woocommerce.Meta{notedMeta(keys)}, recorded.meta()...), Fields: updateFields}); err != nil {
+	if _, err := e.updateOrder(ctx, o.ID, woocommerce.OrderUpdate{MetaData: append([]woocommerce.Meta{notedMeta(keys)}, recorded.meta()...)}); err != nil {
 		return res, fmt.Errorf("ordermgmt: the refund was made, but its note was not recorded: %w", err)
 	}
 	return res, nil

@@ -1,10 +1,7 @@
 package woocommerce
 
 import (
-	"bytes"
-
 	"github.com/dinterowoo/dinterowoo/internal/jsonscan"
-	"github.com/shopspring/decimal"
 )
 
 // The fast decoder: orders, refunds and notes decoded field by field from
@@ -38,17 +35,8 @@ func (b notesBody) DecodeBody(body []byte) error {
 	return jsonscan.Decode(body, b.out, func(s *jsonscan.Scanner, v *[]*Note) error { return jsonscan.PtrSlice(s, v, decNote) })
 }
 
-func decTime(s *jsonscan.Scanner, v *Time) error {
-	raw, err := s.Raw()
-	if err != nil {
-		return err
-	}
-	if v.UnmarshalJSON(raw) != nil {
-		return jsonscan.ErrSlowPath
-	}
-	return nil
-}
-
+// decID is jsonscan.Unmarshal for ids, kept concrete: decTax reads the id
+// into a local, which the interface would move to the heap.
 func decID(s *jsonscan.Scanner, v *ID) error {
 	raw, err := s.Raw()
 	if err != nil {
@@ -76,15 +64,6 @@ func decMeta(s *jsonscan.Scanner, m *Meta) error {
 		}
 		return s.Skip()
 	})
-}
-
-// lenientAmount is lenientDecimal through the scanner's memory of amounts.
-func lenientAmount(s *jsonscan.Scanner, b []byte) (decimal.Decimal, error) {
-	v := bytes.Trim(b, `"`)
-	if len(v) == 0 || string(v) == "null" {
-		return decimal.Decimal{}, nil
-	}
-	return s.Amount(v)
 }
 
 // decTax decodes as Tax.UnmarshalJSON does: every field is set, those
@@ -115,10 +94,10 @@ func decTax(s *jsonscan.Scanner, t *Tax) error {
 	}
 	var err error
 	t.ID = id
-	if t.Total, err = lenientAmount(s, total); err != nil {
+	if t.Total, err = lenientDecimal(s, total); err != nil {
 		return jsonscan.ErrSlowPath
 	}
-	if t.Subtotal, err = lenientAmount(s, subtotal); err != nil {
+	if t.Subtotal, err = lenientDecimal(s, subtotal); err != nil {
 		return jsonscan.ErrSlowPath
 	}
 	return nil
@@ -340,13 +319,13 @@ func decOrder(s *jsonscan.Scanner, o *Order) error {
 		case "currency":
 			return jsonscan.String(s, &o.Currency)
 		case "date_created_gmt":
-			return decTime(s, &o.DateCreated)
+			return jsonscan.Unmarshal(s, &o.DateCreated)
 		case "date_modified_gmt":
-			return decTime(s, &o.DateModified)
+			return jsonscan.Unmarshal(s, &o.DateModified)
 		case "date_paid_gmt":
-			return decTime(s, &o.DatePaid)
+			return jsonscan.Unmarshal(s, &o.DatePaid)
 		case "date_completed_gmt":
-			return decTime(s, &o.DateCompleted)
+			return jsonscan.Unmarshal(s, &o.DateCompleted)
 		case "discount_total":
 			return jsonscan.Decimal(s, &o.DiscountTotal)
 		case "discount_tax":
@@ -410,7 +389,7 @@ func decNote(s *jsonscan.Scanner, n *Note) error {
 		case "author":
 			return jsonscan.String(s, &n.Author)
 		case "date_created_gmt":
-			return decTime(s, &n.DateCreated)
+			return jsonscan.Unmarshal(s, &n.DateCreated)
 		case "note":
 			return jsonscan.String(s, &n.Note)
 		case "customer_note":
@@ -426,7 +405,7 @@ func decRefund(s *jsonscan.Scanner, r *Refund) error {
 		case "id":
 			return jsonscan.Int(s, &r.ID)
 		case "date_created_gmt":
-			return decTime(s, &r.DateCreated)
+			return jsonscan.Unmarshal(s, &r.DateCreated)
 		case "amount":
 			return jsonscan.Decimal(s, &r.Amount)
 		case "reason":

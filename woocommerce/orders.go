@@ -33,10 +33,15 @@ func (o *GetOptions) query() url.Values {
 	if o.DP != nil {
 		q.Set("dp", strconv.Itoa(*o.DP))
 	}
-	if len(o.Fields) > 0 {
-		q.Set("_fields", strings.Join(o.Fields, ","))
-	}
+	setFields(q, o.Fields)
 	return q
+}
+
+// setFields asks for these fields only (_fields), when there are any.
+func setFields(q url.Values, fields []string) {
+	if len(fields) > 0 {
+		q.Set("_fields", strings.Join(fields, ","))
+	}
 }
 
 // Get reads an order.
@@ -129,9 +134,7 @@ func (o *OrderListOptions) query() url.Values {
 	if o.Order != "" {
 		q.Set("order", o.Order)
 	}
-	if len(o.Fields) > 0 {
-		q.Set("_fields", strings.Join(o.Fields, ","))
-	}
+	setFields(q, o.Fields)
 	if o.DP != nil {
 		q.Set("dp", strconv.Itoa(*o.DP))
 	}
@@ -231,10 +234,8 @@ func (s *OrdersService) Update(ctx context.Context, id int64, upd *OrderUpdate) 
 			return nil, nil, invalid(op, "meta entry without key or id")
 		}
 	}
-	var q url.Values
-	if len(upd.Fields) > 0 {
-		q = url.Values{"_fields": {strings.Join(upd.Fields, ",")}}
-	}
+	q := url.Values{}
+	setFields(q, upd.Fields)
 	o := new(Order)
 	resp, err := s.c.do(ctx, call{op: op, method: http.MethodPut, route: "orders/" + strconv.FormatInt(id, 10), query: q, body: upd}, orderBody{o})
 	if err != nil {

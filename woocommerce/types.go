@@ -188,19 +188,26 @@ func (t *Tax) UnmarshalJSON(b []byte) error {
 	}
 	t.ID = raw.ID
 	var err error
-	if t.Total, err = lenientDecimal(raw.Total); err != nil {
+	if t.Total, err = lenientDecimal(nil, raw.Total); err != nil {
 		return err
 	}
-	t.Subtotal, err = lenientDecimal(raw.Subtotal)
+	t.Subtotal, err = lenientDecimal(nil, raw.Subtotal)
 	return err
 }
 
-func lenientDecimal(b json.RawMessage) (decimal.Decimal, error) {
+// lenientDecimal reads a tax amount as WooCommerce writes it: a number, a
+// string, "" or null (zero). With a scanner, its memory of amounts serves
+// repeats (the fast decoder); without, it parses afresh.
+func lenientDecimal(sc *jsonscan.Scanner, b json.RawMessage) (decimal.Decimal, error) {
 	s := bytes.Trim(b, `"`)
 	if len(s) == 0 || string(s) == "null" {
 		return decimal.Decimal{}, nil
 	}
-	d, err := jsonscan.ParseDecimal(s)
+	parse := jsonscan.ParseDecimal
+	if sc != nil {
+		parse = sc.Amount
+	}
+	d, err := parse(s)
 	if err != nil {
 		return decimal.Decimal{}, fmt.Errorf("woocommerce: amount %s: %w", b, err)
 	}

@@ -143,18 +143,7 @@ const scanKeys = 96
 // members reads an object's grammar, calling member with each key as
 // written, positioned at its value, which member must consume.
 func (s *Scanner) members(member func(raw []byte) error) error {
-	if err := s.expect('{'); err != nil {
-		return err
-	}
-	if s.depth++; s.depth >= maxDepth {
-		return ErrSlowPath
-	}
-	defer func() { s.depth-- }()
-	if s.Peek() == '}' {
-		s.pos++
-		return nil
-	}
-	for {
+	return s.sequence('{', '}', func() error {
 		raw, err := s.RawString()
 		if err != nil {
 			return err
@@ -162,42 +151,35 @@ func (s *Scanner) members(member func(raw []byte) error) error {
 		if err := s.expect(':'); err != nil {
 			return err
 		}
-		if err := member(raw); err != nil {
-			return err
-		}
-		switch s.Peek() {
-		case ',':
-			s.pos++
-		case '}':
-			s.pos++
-			return nil
-		default:
-			return ErrSlowPath
-		}
-	}
+		return member(raw)
+	})
 }
 
 // Array calls elem for each element of an array; elem must consume it.
-func (s *Scanner) Array(elem func() error) error {
-	if err := s.expect('['); err != nil {
+func (s *Scanner) Array(elem func() error) error { return s.sequence('[', ']', elem) }
+
+// sequence reads what objects and arrays share: open, items separated by
+// commas (each read by item), close; and it counts the nesting.
+func (s *Scanner) sequence(open, close byte, item func() error) error {
+	if err := s.expect(open); err != nil {
 		return err
 	}
 	if s.depth++; s.depth >= maxDepth {
 		return ErrSlowPath
 	}
 	defer func() { s.depth-- }()
-	if s.Peek() == ']' {
+	if s.Peek() == close {
 		s.pos++
 		return nil
 	}
 	for {
-		if err := elem(); err != nil {
+		if err := item(); err != nil {
 			return err
 		}
 		switch s.Peek() {
 		case ',':
 			s.pos++
-		case ']':
+		case close:
 			s.pos++
 			return nil
 		default:
@@ -542,6 +524,22 @@ func (s *Scanner) release() {
 	clear(s.buf[:cap(s.buf)])
 	s.b, s.pos, s.depth, s.keys, s.buf = nil, 0, 0, s.keys[:0], s.buf[:0]
 	scanners.Put(s)
+}
+
+// Unmarshal decodes one value with v's own UnmarshalJSON, as encoding/json
+// calls it (null included); an error there takes the slow path, which
+// reports it. v must already live on the heap (a struct field): passing a
+// local through the interface would move it there, an allocation per
+// value (woocommerce's tax ids keep a concrete reader for that reason).
+func Unmarshal(s *Scanner, v json.Unmarshaler) error {
+	raw, err := s.Raw()
+	if err != nil {
+		return err
+	}
+	if v.UnmarshalJSON(raw) != nil {
+		return ErrSlowPath
+	}
+	return nil
 }
 
 // String decodes a string field: null leaves it as it is.

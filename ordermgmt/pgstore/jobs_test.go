@@ -421,12 +421,7 @@ func TestPollerFeedsJobsAndMovesOn(t *testing.T) {
 // jobCount counts the order's jobs in a state.
 func jobCount(t *testing.T, pool *pgxpool.Pool, orderID int64, state string) int {
 	t.Helper()
-	var n int
-	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM river_job WHERE kind = $1 AND (args->>'order_id')::bigint = $2 AND state = $3::river_job_state",
-		pgstore.JobKind, orderID, state).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return countJobs(t, pool, orderID, "kind = '"+pgstore.JobKind+"' AND state = '"+state+"'")
 }
 
 // jobAttempts is the most attempts any of the order's jobs has made.
@@ -488,32 +483,25 @@ func TestFailingOrderHasOneRetryChain(t *testing.T) {
 	}
 	// The order's own jobs, not the payment callback's (which names the
 	// transaction, and may be failing too on a loaded machine).
-	orderJobs := func(what string) int {
+	retryable := func() int { return countJobs(t, pool, o.ID, "args->>'transaction_id' IS NULL AND state = 'retryable'") }
+	attempts := func() int {
 		var n int
-		q := map[string]string{
-			"retryable": "SELECT count(*) FROM river_job WHERE (args->>'order_id')::bigint = $1 AND args->>'transaction_id' IS NULL AND state = 'retryable'",
-			"attempts":  "SELECT coalesce(max(attempt), 0) FROM river_job WHERE (args->>'order_id')::bigint = $1 AND args->>'transaction_id' IS NULL",
-		}[what]
-		if err := pool.QueryRow(ctx, q, o.ID).Scan(&n); err != nil {
+		if err := pool.QueryRow(ctx, "SELECT coalesce(max(attempt), 0) FROM river_job WHERE (args->>'order_id')::bigint = $1 AND args->>'transaction_id' IS NULL", o.ID).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
-	eventually(t, "the job fails and waits an hour for its retry", func() bool { return orderJobs("retryable") == 1 })
+	eventually(t, "the job fails and waits an hour for its retry", func() bool { return retryable() == 1 })
 	for range 3 {
-		before := orderJobs("attempts")
+		before := attempts()
 		if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: o.ID}); err != nil {
 			t.Fatal(err)
 		}
 		eventually(t, "the change runs the retry now", func() bool {
-			return orderJobs("attempts") > before && orderJobs("retryable") == 1
+			return attempts() > before && retryable() == 1
 		}, func() string { return jobRows(t, pool) })
 	}
-	var chains int
-	if err := pool.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE (args->>'order_id')::bigint = $1 AND args->>'transaction_id' IS NULL AND state <> 'completed'", o.ID).Scan(&chains); err != nil {
-		t.Fatal(err)
-	}
-	if chains != 1 {
+	if chains := countJobs(t, pool, o.ID, "args->>'transaction_id' IS NULL AND state <> 'completed'"); chains != 1 {
 		t.Errorf("%d retry chains, want 1\n%s", chains, jobRows(t, pool))
 	}
 }
@@ -542,22 +530,16 @@ func (s *shop) settled(t *testing.T, pool *pgxpool.Pool, orderID int64) {
 	t.Helper()
 	s.store.WaitWebhooks()
 	eventually(t, "the order's jobs are done", func() bool {
-		var n int
-		if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM river_job WHERE kind = $1 AND (args->>'order_id')::bigint = $2 AND state NOT IN ('completed', 'cancelled', 'discarded')",
-			pgstore.JobKind, orderID).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n == 0
+		return countJobs(t, pool, orderID, "kind = '"+pgstore.JobKind+"' AND state NOT IN ('completed', 'cancelled', 'discarded')") == 0
 	}, func() string { return jobRows(t, pool) })
 }
 
-// countJobs counts the order's jobs in state that also meet where (SQL
-// over river_job, written by the tests alone).
-func countJobs(t *testing.T, pool *pgxpool.Pool, orderID int64, where, state string) int {
+// countJobs counts the order's jobs that meet where, SQL over river_job
+// (written by the tests alone).
+func countJobs(t *testing.T, pool *pgxpool.Pool, orderID int64, where string) int {
 	t.Helper()
 	var n int
-	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM river_job WHERE (args->>'order_id')::bigint = $1 AND "+where+" AND state = $2::river_job_state",
-		orderID, state).Scan(&n); err != nil {
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM river_job WHERE (args->>'order_id')::bigint = $1 AND "+where, orderID).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -583,7 +565,7 @@ func TestChangeDuringAFailingRunLeavesOneRetryChain(t *testing.T) {
 	pool, jobs, o := failingOrder(t)
 	ctx := context.Background()
 	orderJobs := func(state string) int {
-		return countJobs(t, pool, o.ID, "args->>'transaction_id' IS NULL", state)
+		return countJobs(t, pool, o.ID, "args->>'transaction_id' IS NULL AND state = '"+state+"'")
 	}
 	// The order's jobs run and wait: another holder has its lock.
 	unlock := holdOrderLock(t, pool, o.ID)
@@ -608,7 +590,9 @@ func TestChangeDuringAFailingRunLeavesOneRetryChain(t *testing.T) {
 func TestFailingJobKeepsItsRetryBeforeALaterSibling(t *testing.T) {
 	pool, jobs, o := failingOrder(t) // failed jobs retry after an hour
 	ctx := context.Background()
-	dueJobs := func(state string) int { return countJobs(t, pool, o.ID, "(args->>'due')::boolean", state) }
+	dueJobs := func(state string) int {
+		return countJobs(t, pool, o.ID, "(args->>'due')::boolean AND state = '"+state+"'")
+	}
 	unlock := holdOrderLock(t, pool, o.ID)
 	q := jobs.Queue("shop")
 	if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: o.ID, At: time.Now().Add(100 * time.Millisecond)}); err != nil {
@@ -650,8 +634,7 @@ func TestJobsBeyondTheRounds(t *testing.T) {
 	if err := q.Enqueue(ctx, ordermgmt.Job{OrderID: 4242}); err != nil {
 		t.Fatal(err)
 	}
-	var n int
-	if err := pool.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE (args->>'order_id')::bigint = 4242").Scan(&n); err != nil || n != 4 {
-		t.Errorf("%d jobs, want 4 (%v)\n%s", n, err, jobRows(t, pool))
+	if n := countJobs(t, pool, 4242, "true"); n != 4 {
+		t.Errorf("%d jobs, want 4\n%s", n, jobRows(t, pool))
 	}
 }
